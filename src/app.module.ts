@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { ConnectionsModule } from './connections/connections.module';
+import { buildDataSourceOptions } from './database/data-source.options';
+import { IngestionModule } from './ingestion/ingestion.module';
+import { InventoryModule } from './inventory/inventory.module';
+import { OpsModule } from './ops/ops.module';
+import { PROVIDER_MODULES } from './providers/provider-modules';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions(databaseUrl), migrationsRun: true }),
+        OpsModule,
+        ConnectionsModule,
+        InventoryModule,
+        IngestionModule,
+        ...PROVIDER_MODULES,
+      ],
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+
+/** Members that must never be written to a log line, wherever they appear. */
+export const REDACT_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token', '*.accessToken',
+  '*.refreshToken', '*.access_token', '*.refresh_token', '*.client_secret', '*.code', '*.credentials',
+];
+
+export function createRootLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({
+    level,
+    base: { service: 'inventory-sync' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  });
+}
+
+/** Routes Nest's own logging into the same pino JSON stream. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, context?: string) {
+    if (typeof message === 'object' && message !== null) this.logger[level]({ context, ...(message as object) });
+    else this.logger[level]({ context }, String(message));
+  }
+  log(message: unknown, context?: string) { this.write('info', message, context); }
+  error(message: unknown, _trace?: string, context?: string) { this.write('error', message, context); }
+  warn(message: unknown, context?: string) { this.write('warn', message, context); }
+  debug(message: unknown, context?: string) { this.write('debug', message, context); }
+  verbose(message: unknown, context?: string) { this.write('trace', message, context); }
+}

@@ -1,0 +1,264 @@
+import { createHmac } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager, QueryFailedError } from 'typeorm';
+import { sha256Hex } from '../common/crypto.util';
+import { badRequest, conflict, notFound } from '../common/domain.error';
+import { decodeCursor, Page, toPage } from '../common/pagination';
+import { SecretBox } from '../common/secret-box';
+import { AppConfig } from '../config/app-config';
+import { EventsService } from '../ingestion/events.service';
+import { LocationsRepository } from '../inventory/locations.repository';
+import { toConnectionView, toMappingView } from './connection.mapper';
+import { ConnectionsRepository } from './connections.repository';
+import type { ConnectionListQuery, ConnectionView, CreateConnectionDto, CreateMappingDto, CredentialsDto, MappingView, UpdateConnectionDto } from './dto/connection.dto';
+import { ConnectionEntity, ConnectionStatus, Provider } from './entities/connection.entity';
+import { LocationMappingEntity } from './entities/location-mapping.entity';
+import type { PageQuery } from '../common/pagination';
+
+/** Provider credentials as stored (sealed) per connection. */
+export interface StoredCredentials {
+  accessToken?: string;
+  refreshToken?: string;
+  /** ISO 8601 */
+  expiresAt?: string;
+}
+
+const isUniqueViolation = (e: unknown) => e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505';
+
+@Injectable()
+export class ConnectionsService {
+  private readonly logger = new Logger('Connections');
+
+  constructor(
+    private readonly repo: ConnectionsRepository,
+    private readonly locations: LocationsRepository,
+    private readonly events: EventsService,
+    private readonly box: SecretBox,
+    private readonly config: AppConfig,
+  ) {}
+
+  // ---- admin API ----
+
+  async create(dto: CreateConnectionDto): Promise<ConnectionView> {
+    this.checkProviderRules(dto.provider, dto.externalId, dto.credentials);
+    const hasTokens = !!dto.credentials?.refreshToken || !!dto.credentials?.accessToken;
+    const status: ConnectionStatus = dto.provider === 'syncaroo' || hasTokens ? 'active' : 'pending';
+    let saved: ConnectionEntity;
+    try {
+      saved = await this.repo.manager.transaction(async (m) => {
+        const entity = m.getRepository(ConnectionEntity).create({
+          provider: dto.provider,
+          externalId: dto.externalId ?? null,
+          name: dto.name ?? null,
+          status,
+          credentials: dto.credentials ? this.box.seal(this.normaliseCredentials(dto.credentials)) : null,
+        });
+        const row = await m.getRepository(ConnectionEntity).save(entity);
+        if (row.provider === 'lockme') {
+          await m.getRepository(ConnectionEntity).update({ id: row.id }, { webhookKeyHash: sha256Hex(this.lockmeWebhookKey(row.id)) });
+        }
+        return row;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw conflict(`a ${dto.provider} connection with externalId ${JSON.stringify(dto.externalId)} already exists`);
+      throw e;
+    }
+    this.logger.log({ connectionId: saved.id, provider: saved.provider, status: saved.status }, 'connection created');
+    await this.events.releaseHeld(saved.provider);
+    return this.view((await this.repo.findById(saved.id))!);
+  }
+
+  async list(q: ConnectionListQuery): Promise<Page<ConnectionView>> {
+    const limit = q.limit ?? 100;
+    const after = decodeCursor(q.cursor, ['string', 'string']) as [string, string] | null;
+    if (after && !/^[0-9a-f-]{36}$/.test(after[1])) throw badRequest('cursor is not a cursor this API issued');
+    const rows = await this.repo.list({ provider: q.provider, status: q.status, after: after ?? undefined }, limit + 1);
+    return toPage(rows, limit, (c) => this.view(c), (c) => [c.createdAt.toISOString(), c.id]);
+  }
+
+  async get(id: string): Promise<ConnectionView> {
+    return this.view(await this.require(id));
+  }
+
+  async update(id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
+    const current = await this.require(id);
+    if (dto.credentials) this.checkProviderRules(current.provider, current.externalId ?? undefined, dto.credentials);
+    const patch: Partial<ConnectionEntity> = {};
+    if (dto.name !== undefined) patch.name = dto.name;
+    if (dto.credentials) patch.credentials = this.box.seal(this.normaliseCredentials(dto.credentials));
+    if (dto.status !== undefined && dto.status !== current.status) {
+      if (current.status === 'revoked' && dto.status === 'active') {
+        throw conflict('a revoked connection is re-activated by the provider (a new authorization), not by the admin API');
+      }
+      if (dto.status === 'active' && current.provider !== 'syncaroo' && !dto.credentials && !(await this.repo.readCredentials(id))) {
+        throw conflict('the connection has no credentials yet: connect it first or send credentials');
+      }
+      patch.status = dto.status;
+    } else if (dto.credentials && current.status === 'pending') {
+      patch.status = 'active';
+    }
+    if (Object.keys(patch).length > 0) await this.repo.manager.getRepository(ConnectionEntity).update({ id }, patch);
+    const updated = (await this.repo.findById(id))!;
+    if (updated.status === 'active' && (patch.status === 'active' || patch.credentials)) await this.events.releaseHeld(updated.provider);
+    return this.view(updated);
+  }
+
+  async addMapping(connectionId: string, dto: CreateMappingDto): Promise<MappingView> {
+    const connection = await this.require(connectionId);
+    try {
+      const mapping = await this.repo.manager.transaction(async (m) => {
+        const existing = await this.repo.findMapping(dto.locationId, m);
+        if (existing && existing.connectionId !== connectionId) {
+          throw conflict(`location ${JSON.stringify(dto.locationId)} is already mapped to another connection`);
+        }
+        if (dto.externalId) {
+          const sameExternal = await m.getRepository(LocationMappingEntity).findOneBy({ connectionId, externalId: dto.externalId });
+          if (sameExternal && sameExternal.locationId !== dto.locationId) {
+            throw conflict(`externalId ${JSON.stringify(dto.externalId)} is already mapped to location ${JSON.stringify(sameExternal.locationId)} of this connection`);
+          }
+        }
+        await m.query(
+          `INSERT INTO location_mappings (location_id, connection_id, external_id) VALUES ($1, $2, $3)
+           ON CONFLICT (location_id) DO UPDATE SET external_id = COALESCE(EXCLUDED.external_id, location_mappings.external_id)
+           WHERE location_mappings.connection_id = EXCLUDED.connection_id`,
+          [dto.locationId, connectionId, dto.externalId ?? null],
+        );
+        const row = await this.repo.findMapping(dto.locationId, m);
+        if (!row || row.connectionId !== connectionId) throw conflict(`location ${JSON.stringify(dto.locationId)} is already mapped to another connection`);
+        await this.locations.upsertOwned(dto.locationId, { provider: connection.provider, connectionId, externalId: row.externalId }, { name: dto.name, timezone: dto.timezone }, m);
+        return row;
+      });
+      this.logger.log({ connectionId, locationId: dto.locationId }, 'location mapped');
+      await this.events.releaseHeld(connection.provider);
+      return toMappingView(mapping);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw conflict(`location ${JSON.stringify(dto.locationId)} is already mapped to another connection`);
+      throw e;
+    }
+  }
+
+  async listMappings(connectionId: string, q: PageQuery): Promise<Page<MappingView>> {
+    await this.require(connectionId);
+    const limit = q.limit ?? 100;
+    const [after] = (decodeCursor(q.cursor, ['string']) ?? [undefined]) as [string | undefined];
+    const rows = await this.repo.listMappings(connectionId, after, limit + 1);
+    return toPage(rows, limit, toMappingView, (m) => [m.locationId]);
+  }
+
+  async removeMapping(connectionId: string, locationId: string): Promise<void> {
+    await this.require(connectionId);
+    await this.repo.manager.transaction(async (m) => {
+      const mapping = await this.repo.findMapping(locationId, m);
+      if (!mapping || mapping.connectionId !== connectionId) throw notFound('mapping of location', locationId);
+      await m.getRepository(LocationMappingEntity).delete({ locationId, connectionId });
+      await this.locations.clearOwner(locationId, connectionId, m);
+    });
+    this.logger.log({ connectionId, locationId }, 'location unmapped');
+  }
+
+  // ---- for provider modules ----
+
+  findById(id: string): Promise<ConnectionEntity | null> {
+    return this.repo.findById(id);
+  }
+
+  findByExternalId(provider: Provider, externalId: string): Promise<ConnectionEntity | null> {
+    return this.repo.findByExternalId(provider, externalId);
+  }
+
+  /** Lockme: the connection whose webhook URL carries this key (looked up by hash, compared in the index). */
+  async findByLockmeWebhookKey(key: string): Promise<ConnectionEntity | null> {
+    if (!/^[A-Za-z0-9_-]{16,128}$/.test(key)) return null;
+    const c = await this.repo.findByWebhookKeyHash(sha256Hex(key));
+    return c && c.provider === 'lockme' ? c : null;
+  }
+
+  findMapping(locationId: string): Promise<LocationMappingEntity | null> {
+    return this.repo.findMapping(locationId);
+  }
+
+  findMappingByExternalId(connectionId: string, externalId: string): Promise<LocationMappingEntity | null> {
+    return this.repo.findMappingByExternalId(connectionId, externalId);
+  }
+
+  mappingsOf(connectionId: string): Promise<LocationMappingEntity[]> {
+    return this.repo.allMappings(connectionId);
+  }
+
+  async getCredentials(connectionId: string, manager?: EntityManager): Promise<StoredCredentials | null> {
+    const sealed = await this.repo.readCredentials(connectionId, manager);
+    return sealed ? this.box.open<StoredCredentials>(sealed) : null;
+  }
+
+  async saveCredentials(connectionId: string, credentials: StoredCredentials | null, manager?: EntityManager): Promise<void> {
+    await this.repo.writeCredentials(connectionId, credentials ? this.box.seal(credentials) : null, manager);
+  }
+
+  /** Stratech authorization: the connection for this external id becomes active with these credentials. */
+  async activateWithCredentials(provider: Provider, externalId: string, credentials: StoredCredentials): Promise<ConnectionEntity> {
+    const sealed = this.box.seal(credentials);
+    await this.repo.manager.query(
+      `INSERT INTO connections (provider, external_id, status, credentials) VALUES ($1, $2, 'active', $3)
+       ON CONFLICT (provider, external_id) DO UPDATE SET status = 'active', credentials = EXCLUDED.credentials, updated_at = now()`,
+      [provider, externalId, sealed],
+    );
+    const connection = (await this.repo.findByExternalId(provider, externalId))!;
+    await this.events.releaseHeld(provider);
+    return connection;
+  }
+
+  /** Marks the connection revoked and erases its credentials. */
+  async revoke(connectionId: string): Promise<void> {
+    await this.repo.manager.getRepository(ConnectionEntity).update({ id: connectionId }, { status: 'revoked', credentials: null });
+  }
+
+  // ---- helpers ----
+
+  /** Lockme's webhook URL secret: derived from the connection id with the encryption key, stored only as a hash. */
+  private lockmeWebhookKey(connectionId: string): string {
+    return createHmac('sha256', this.config.encryptionKey).update(`lockme-webhook-key:${connectionId}`).digest('base64url').slice(0, 32);
+  }
+
+  webhookUrlFor(c: Pick<ConnectionEntity, 'id' | 'provider'>): string | null {
+    const base = this.config.publicUrl;
+    if (c.provider === 'lockme') return `${base}/webhooks/lockme/${this.lockmeWebhookKey(c.id)}`;
+    if (c.provider === 'syncaroo') return `${base}/webhooks/syncaroo`;
+    // Stratech's URL carries the operator's STRATECH_WEBHOOK_SECRET, which the API does not echo.
+    return null;
+  }
+
+  private view(c: ConnectionEntity): ConnectionView {
+    return toConnectionView(c, this.webhookUrlFor(c));
+  }
+
+  private async require(id: string): Promise<ConnectionEntity> {
+    const c = await this.repo.findById(id);
+    if (!c) throw notFound('connection', id);
+    return c;
+  }
+
+  private checkProviderRules(provider: Provider, externalId: string | undefined, credentials: CredentialsDto | undefined): void {
+    if (provider === 'syncaroo') {
+      if (!externalId) throw badRequest('a Syncaroo connection needs externalId (its connectionId)', [{ field: 'externalId', message: 'externalId is required for syncaroo' }]);
+      if (!/^\d{1,15}$/.test(externalId)) throw badRequest('a Syncaroo connectionId is an integer', [{ field: 'externalId', message: 'externalId must be the integer Syncaroo connectionId' }]);
+      if (credentials) throw badRequest('Syncaroo uses the platform credentials from the environment', [{ field: 'credentials', message: 'credentials are not accepted for syncaroo' }]);
+    }
+    if (provider === 'stratech' && !externalId) {
+      throw badRequest('a Stratech connection needs externalId (its organizationReference)', [{ field: 'externalId', message: 'externalId is required for stratech' }]);
+    }
+    if (provider === 'lockme' && credentials && (!credentials.accessToken || !credentials.refreshToken)) {
+      throw badRequest('Lockme credentials need accessToken and refreshToken', [{ field: 'credentials', message: 'accessToken and refreshToken are required' }]);
+    }
+    if (provider === 'stratech' && credentials && !credentials.refreshToken) {
+      throw badRequest('Stratech credentials need refreshToken', [{ field: 'credentials.refreshToken', message: 'refreshToken is required' }]);
+    }
+  }
+
+  private normaliseCredentials(c: CredentialsDto): StoredCredentials {
+    return {
+      ...(c.accessToken ? { accessToken: c.accessToken } : {}),
+      ...(c.refreshToken ? { refreshToken: c.refreshToken } : {}),
+      ...(c.expiresAt ? { expiresAt: new Date(c.expiresAt).toISOString() } : {}),
+    };
+  }
+}

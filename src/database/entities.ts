@@ -1,0 +1,21 @@
+import { ConnectionEntity } from '../connections/entities/connection.entity';
+import { LocationMappingEntity } from '../connections/entities/location-mapping.entity';
+import { InboundEventEntity } from '../ingestion/entities/inbound-event.entity';
+import { AvailabilityWindowEntity } from '../inventory/entities/availability-window.entity';
+import { BookingEntity } from '../inventory/entities/booking.entity';
+import { LocationEntity } from '../inventory/entities/location.entity';
+import { LosDatasetEntity } from '../inventory/entities/los-dataset.entity';
+import { LosRowEntity } from '../inventory/entities/los-row.entity';
+import { ResourceEntity } from '../inventory/entities/resource.entity';
+
+export const ENTITIES = [
+  ConnectionEntity,
+  LocationMappingEntity,
+  LocationEntity,
+  ResourceEntity,
+  BookingEntity,
+  AvailabilityWindowEntity,
+  LosRowEntity,
+  LosDatasetEntity,
+  InboundEventEntity,
+];

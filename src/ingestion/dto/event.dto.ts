@@ -1,0 +1,47 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { PageQuery } from '../../common/pagination';
+import { PROVIDERS } from '../../connections/entities/connection.entity';
+import { EVENT_STATUSES } from '../entities/inbound-event.entity';
+
+export class EventListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: PROVIDERS }) @IsOptional() @IsIn(PROVIDERS) provider?: string;
+  @ApiPropertyOptional({ enum: EVENT_STATUSES }) @IsOptional() @IsIn(EVENT_STATUSES) status?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID('all', { message: 'connectionId must be a connection id (UUID)' }) connectionId?: string;
+}
+
+export class EventIdParam {
+  @IsUUID('all', { message: 'id must be an event id (UUID)' }) id: string;
+}
+
+export class ReplayDeadQuery {
+  @ApiPropertyOptional({ enum: PROVIDERS }) @IsOptional() @IsIn(PROVIDERS) provider?: string;
+}
+
+export class EventView {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: PROVIDERS }) provider: string;
+  @ApiProperty({ nullable: true, type: String }) connectionId: string | null;
+  @ApiProperty() eventType: string;
+  @ApiProperty({ enum: EVENT_STATUSES }) status: string;
+  @ApiProperty() receivedAt: string;
+  @ApiProperty({ nullable: true, type: String }) processedAt: string | null;
+  @ApiProperty() attempts: number;
+  @ApiProperty({ nullable: true, type: String }) nextAttemptAt: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'last failure, or why the event is held / ignored' }) lastError: string | null;
+}
+
+export class EventDetailView extends EventView {
+  @ApiProperty({ description: 'the webhook body, secrets redacted' }) payload: Record<string, unknown>;
+  @ApiProperty({ description: 'the kept request headers' }) headers: Record<string, string>;
+}
+
+export class EventPage {
+  @ApiProperty({ type: [EventView] }) items: EventView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class WebhookAnswerView {
+  @ApiProperty() eventId: string;
+  @ApiProperty({ enum: ['accepted', 'coalesced', 'duplicate'] }) status: string;
+}

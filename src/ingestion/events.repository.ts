@@ -1,0 +1,222 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import type { EventStatus } from './entities/inbound-event.entity';
+import type { InboundEvent, IntakeEnvelope } from './provider-handler';
+
+export interface StoredEventRow {
+  id: string;
+  seq: string;
+  provider: string;
+  connection_id: string | null;
+  event_type: string;
+  status: EventStatus;
+  partition_key: string;
+  payload: Record<string, unknown>;
+  headers: Record<string, string>;
+  received_at: Date;
+  processed_at: Date | null;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_error: string | null;
+}
+
+export type IntakeStatus = 'accepted' | 'coalesced' | 'duplicate';
+
+export interface IntakeResult {
+  eventId: string;
+  status: IntakeStatus;
+  /** The earlier event, for duplicates (its status decides whether to acknowledge again). */
+  existing?: StoredEventRow;
+}
+
+const ACTIVE = `('pending', 'failed', 'processing')`;
+
+export function toInboundEvent(row: StoredEventRow): InboundEvent {
+  return {
+    id: row.id,
+    provider: row.provider as InboundEvent['provider'],
+    eventType: row.event_type,
+    connectionId: row.connection_id,
+    partitionKey: row.partition_key,
+    payload: row.payload,
+    headers: row.headers ?? {},
+    attempts: row.attempts,
+    receivedAt: row.received_at,
+  };
+}
+
+/**
+ * inbound_events is both the durable inbox and the queue. Hot paths use the pg pool directly
+ * (one round trip each); everything is a single statement so no transaction spans application code.
+ */
+@Injectable()
+export class EventsRepository {
+  readonly pool: Pool;
+
+  constructor(@InjectDataSource() readonly dataSource: DataSource) {
+    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
+  }
+
+  /**
+   * One statement, one implicit transaction: insert unless an idempotency key already exists or an
+   * identical body is still pending; the answer is sent only after this commits.
+   */
+  async insert(e: IntakeEnvelope): Promise<IntakeResult> {
+    const { rows } = await this.pool.query<{ id: string; inserted: boolean }>(
+      `WITH ins AS (
+         INSERT INTO inbound_events (provider, connection_id, event_type, status, idempotency_key, coalesce_key,
+                                     partition_key, priority, payload, raw, headers, next_attempt_at)
+         VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, now())
+         ON CONFLICT DO NOTHING
+         RETURNING id)
+       SELECT id, true AS inserted FROM ins`,
+      [e.provider, e.connectionId, e.eventType, e.idempotencyKey ?? null, e.coalesceKey ?? null, e.partitionKey,
+        e.priority, e.payload, e.rawBody ?? null, e.headers ?? {}],
+    );
+    if (rows.length > 0) return { eventId: rows[0].id, status: 'accepted' };
+    // A conflict: find which rule matched. The row may have moved on in between (a pending body that
+    // just started processing); then the insert is simply retried.
+    if (e.idempotencyKey) {
+      const dup = await this.pool.query<StoredEventRow>(
+        `SELECT * FROM inbound_events WHERE provider = $1 AND idempotency_key = $2`, [e.provider, e.idempotencyKey]);
+      if (dup.rows[0]) return { eventId: dup.rows[0].id, status: 'duplicate', existing: dup.rows[0] };
+    }
+    if (e.coalesceKey) {
+      const pending = await this.pool.query<{ id: string }>(
+        `SELECT id FROM inbound_events WHERE provider = $1 AND coalesce_key = $2 AND status = 'pending'`, [e.provider, e.coalesceKey]);
+      if (pending.rows[0]) return { eventId: pending.rows[0].id, status: 'coalesced' };
+    }
+    return this.insert(e);
+  }
+
+  /**
+   * Claims up to `limit` runnable events: due, and first in their partition (no earlier event of the same
+   * partition still waiting, running or held), critical priority first. Expired `processing` locks
+   * (a process that died) are claimable again.
+   */
+  async claim(limit: number, lockMs: number): Promise<StoredEventRow[]> {
+    const { rows } = await this.pool.query<StoredEventRow>(
+      `UPDATE inbound_events e
+          SET status = 'processing', attempts = e.attempts + 1, locked_until = now() + ($2::int * interval '1 millisecond')
+        WHERE e.id IN (
+          SELECT c.id FROM inbound_events c
+           WHERE ((c.status IN ('pending', 'failed') AND c.next_attempt_at <= now())
+                  OR (c.status = 'processing' AND c.locked_until < now()))
+             AND NOT EXISTS (
+               SELECT 1 FROM inbound_events p
+                WHERE p.partition_key = c.partition_key AND p.seq < c.seq
+                  AND p.status IN ('pending', 'failed', 'processing', 'held'))
+           ORDER BY c.priority, c.seq
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED)
+        RETURNING e.*`,
+      [limit, lockMs],
+    );
+    return rows;
+  }
+
+  async markDone(id: string, status: 'done' | 'ignored', connectionId: string | null, note: string | null): Promise<void> {
+    await this.pool.query(
+      `UPDATE inbound_events SET status = $2, processed_at = now(), locked_until = NULL, next_attempt_at = NULL,
+              last_error = $4, connection_id = COALESCE($3, connection_id), coalesce_key = NULL
+        WHERE id = $1`,
+      [id, status, connectionId, note],
+    );
+  }
+
+  /** Held does not count as an attempt: the event did not fail, it waits for its cause to go. */
+  async markHeld(id: string, connectionId: string | null, reason: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE inbound_events SET status = 'held', attempts = GREATEST(attempts - 1, 0), locked_until = NULL,
+              next_attempt_at = NULL, last_error = $3, connection_id = COALESCE($2, connection_id), coalesce_key = NULL
+        WHERE id = $1`,
+      [id, connectionId, reason],
+    );
+  }
+
+  async markFailed(id: string, error: string, retryInMs: number | null): Promise<void> {
+    await this.pool.query(
+      `UPDATE inbound_events
+          SET status = CASE WHEN $3::int IS NULL THEN 'dead' ELSE 'failed' END,
+              next_attempt_at = CASE WHEN $3::int IS NULL THEN NULL ELSE now() + ($3::int * interval '1 millisecond') END,
+              processed_at = CASE WHEN $3::int IS NULL THEN now() ELSE NULL END,
+              locked_until = NULL, last_error = $2, coalesce_key = NULL
+        WHERE id = $1`,
+      [id, error.slice(0, 2000), retryInMs === null ? null : Math.round(retryInMs)],
+    );
+  }
+
+  /** Puts held events back in line (all of a provider's, or one connection's); each is re-evaluated. */
+  async releaseHeld(provider: string, connectionId?: string): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE inbound_events SET status = 'pending', next_attempt_at = now(), last_error = NULL
+        WHERE status = 'held' AND provider = $1 AND ($2::uuid IS NULL OR connection_id = $2 OR connection_id IS NULL)`,
+      [provider, connectionId ?? null],
+    );
+    return rowCount ?? 0;
+  }
+
+  /** Replay: a finished or dead event runs again from a clean attempt count. */
+  async replay(id: string): Promise<StoredEventRow | null> {
+    const { rows } = await this.pool.query<StoredEventRow>(
+      `UPDATE inbound_events SET status = 'pending', attempts = 0, next_attempt_at = now(), processed_at = NULL,
+              last_error = NULL, locked_until = NULL
+        WHERE id = $1 AND status IN ('done', 'dead', 'ignored', 'failed', 'held')
+        RETURNING *`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async replayDead(provider: string | null): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE inbound_events SET status = 'pending', attempts = 0, next_attempt_at = now(), processed_at = NULL, last_error = NULL
+        WHERE status = 'dead' AND ($1::text IS NULL OR provider = $1)`,
+      [provider],
+    );
+    return rowCount ?? 0;
+  }
+
+  async findById(id: string): Promise<StoredEventRow | null> {
+    const { rows } = await this.pool.query<StoredEventRow>(`SELECT * FROM inbound_events WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async list(filter: { provider?: string; status?: string; connectionId?: string; afterSeq?: string }, limit: number): Promise<StoredEventRow[]> {
+    const { rows } = await this.pool.query<StoredEventRow>(
+      `SELECT id, seq, provider, connection_id, event_type, status, partition_key, received_at, processed_at, attempts,
+              next_attempt_at, last_error
+         FROM inbound_events
+        WHERE ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR status = $2)
+          AND ($3::uuid IS NULL OR connection_id = $3) AND ($4::bigint IS NULL OR seq < $4)
+        ORDER BY seq DESC
+        LIMIT $5`,
+      [filter.provider ?? null, filter.status ?? null, filter.connectionId ?? null, filter.afterSeq ?? null, limit],
+    );
+    return rows;
+  }
+
+  async deleteFinishedBefore(cutoff: Date, batch = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { rowCount } = await this.pool.query(
+        `DELETE FROM inbound_events WHERE id IN (
+           SELECT id FROM inbound_events WHERE status IN ('done', 'ignored') AND received_at < $1 LIMIT $2)`,
+        [cutoff, batch],
+      );
+      total += rowCount ?? 0;
+      if ((rowCount ?? 0) < batch) return total;
+    }
+  }
+
+  async queueStats(): Promise<Array<{ provider: string; depth: number; oldest_seconds: number }>> {
+    const { rows } = await this.pool.query(
+      `SELECT provider, count(*)::int AS depth, COALESCE(EXTRACT(EPOCH FROM now() - min(received_at)), 0)::float AS oldest_seconds
+         FROM inbound_events WHERE status IN ${ACTIVE} GROUP BY provider`,
+    );
+    return rows;
+  }
+}

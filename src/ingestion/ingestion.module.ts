@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { EventsController } from './events.controller';
+import { EventsRepository } from './events.repository';
+import { EventsService } from './events.service';
+import { HandlerRegistry } from './handler.registry';
+import { IntakeService } from './intake.service';
+import { WorkerService } from './worker.service';
+
+@Module({
+  controllers: [EventsController],
+  providers: [EventsRepository, EventsService, HandlerRegistry, IntakeService, WorkerService],
+  exports: [IntakeService, HandlerRegistry, EventsService],
+})
+export class IngestionModule {}

@@ -1,0 +1,46 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { serviceUnavailable } from '../common/domain.error';
+import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../ops/metrics.service';
+import { EventsRepository, IntakeResult, toInboundEvent } from './events.repository';
+import { HandlerRegistry } from './handler.registry';
+import type { IntakeEnvelope } from './provider-handler';
+import { WorkerService } from './worker.service';
+
+export interface WebhookAnswer {
+  eventId: string;
+  status: IntakeResult['status'];
+}
+
+@Injectable()
+export class IntakeService {
+  private readonly logger = new Logger('Intake');
+
+  constructor(
+    private readonly events: EventsRepository,
+    private readonly registry: HandlerRegistry,
+    private readonly worker: WorkerService,
+    private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Commits the event, then answers; processing happens later, in the worker. */
+  async accept(envelope: IntakeEnvelope): Promise<WebhookAnswer> {
+    if (this.config.env.INTAKE === 'off') throw serviceUnavailable('this process does not take webhooks (INTAKE=off)');
+    const result = await this.events.insert(envelope);
+    this.metrics.eventsReceived.inc({ provider: envelope.provider, outcome: result.status });
+    if (result.status === 'accepted') this.worker.poke();
+    if (result.status === 'duplicate' && result.existing?.status === 'done') {
+      const handler = this.registry.get(envelope.provider);
+      if (handler?.onDuplicateOfDone) {
+        // Outside the answer: a lost acknowledgement is re-sent, a failure here is only logged
+        // (the provider will deliver again and we will try again).
+        const event = toInboundEvent(result.existing);
+        void handler.onDuplicateOfDone(event).catch((e: Error) =>
+          this.logger.warn({ eventId: event.id, provider: envelope.provider, err: e.message }, 're-acknowledgement failed'));
+      }
+    }
+    this.logger.log({ eventId: result.eventId, provider: envelope.provider, eventType: envelope.eventType, status: result.status }, 'webhook taken');
+    return { eventId: result.eventId, status: result.status };
+  }
+}

@@ -1,0 +1,66 @@
+import type { Provider } from '../connections/entities/connection.entity';
+
+/** What a provider controller hands to ingestion after it has authenticated and validated a webhook. */
+export interface IntakeEnvelope {
+  provider: Provider;
+  /** e.g. `resources`, `PriceAvailability.los.created`, `lockme.message` */
+  eventType: string;
+  /** Our connection id when known at intake (Lockme: from the URL key); otherwise resolved by the handler. */
+  connectionId: string | null;
+  /** Events with the same key are applied one at a time, in arrival order. */
+  partitionKey: string;
+  /** Lower runs first: PRIORITY.critical before PRIORITY.normal (the seed's "process immediately / queue"). */
+  priority: number;
+  /** Same key → `duplicate` forever (Lockme: connection + X-MessageId). */
+  idempotencyKey?: string;
+  /** Same key while the earlier event is still pending → `coalesced` (hash of the body). */
+  coalesceKey?: string;
+  payload: Record<string, unknown>;
+  rawBody?: Buffer;
+  headers?: Record<string, string>;
+}
+
+export const PRIORITY = { critical: 1, normal: 5 } as const;
+
+/** The stored event as a handler sees it. */
+export interface InboundEvent {
+  id: string;
+  provider: Provider;
+  eventType: string;
+  connectionId: string | null;
+  partitionKey: string;
+  payload: Record<string, any>;
+  headers: Record<string, string>;
+  attempts: number;
+  receivedAt: Date;
+}
+
+export type HandleResult =
+  | { outcome: 'done'; connectionId?: string }
+  | { outcome: 'ignored'; reason: string; connectionId?: string }
+  /** Cannot apply yet (unknown connection, unmapped location, disabled connection): kept and re-run when released. */
+  | { outcome: 'held'; reason: string; connectionId?: string };
+
+export const done = (connectionId?: string): HandleResult => ({ outcome: 'done', connectionId });
+export const ignored = (reason: string, connectionId?: string): HandleResult => ({ outcome: 'ignored', reason, connectionId });
+export const held = (reason: string, connectionId?: string): HandleResult => ({ outcome: 'held', reason, connectionId });
+
+/** Thrown for a transient fault; `retryAfterMs` (a provider's Retry-After) stretches the next delay. */
+export class RetryableError extends Error {
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message);
+  }
+}
+
+/** Thrown when retrying cannot help (the provider rejects the request for good): the event goes `dead`. */
+export class PermanentError extends Error {}
+
+/** One per provider module; ingestion knows providers only through this. */
+export interface ProviderHandler {
+  readonly provider: Provider;
+  handle(event: InboundEvent): Promise<HandleResult>;
+  /** Called when a delivery repeats an event that is already `done` (Lockme: acknowledge again). */
+  onDuplicateOfDone?(event: InboundEvent): Promise<void>;
+}
+
+export const PROVIDER_HANDLERS = Symbol('PROVIDER_HANDLERS');
