@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Access } from '../common/auth.guard';
 import { PageQuery } from '../common/pagination';
+import { WebhookAnswerView } from '../ingestion/dto/event.dto';
+import { IntakeService } from '../ingestion/intake.service';
 import { ConnectionsService } from './connections.service';
 import {
   ConnectionIdParam, ConnectionListQuery, ConnectionPage, ConnectionView, CreateConnectionDto, CreateMappingDto,
@@ -12,7 +14,7 @@ import {
 @Access('admin')
 @Controller('admin/connections')
 export class ConnectionsController {
-  constructor(private readonly connections: ConnectionsService) {}
+  constructor(private readonly connections: ConnectionsService, private readonly intake: IntakeService) {}
 
   @Post()
   @ApiCreatedResponse({ type: ConnectionView })
@@ -39,6 +41,15 @@ export class ConnectionsController {
   @ApiNotFoundResponse()
   update(@Param() { id }: ConnectionIdParam, @Body() dto: UpdateConnectionDto): Promise<ConnectionView> {
     return this.connections.update(id, dto);
+  }
+
+  @Post(':id/resync')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: WebhookAnswerView, description: 'a resync event was queued; follow it in /admin/events' })
+  @ApiNotFoundResponse()
+  async resync(@Param() { id }: ConnectionIdParam): Promise<WebhookAnswerView> {
+    const connection = await this.connections.get(id);
+    return this.intake.requestResync(connection.provider, connection.id);
   }
 
   @Post(':id/locations')

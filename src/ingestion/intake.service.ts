@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../ops/metrics.service';
 import { EventsRepository, IntakeResult, toInboundEvent } from './events.repository';
 import { HandlerRegistry } from './handler.registry';
-import type { IntakeEnvelope } from './provider-handler';
+import { IntakeEnvelope, PRIORITY, RESYNC_EVENT } from './provider-handler';
 import { WorkerService } from './worker.service';
 
 export interface WebhookAnswer {
@@ -42,5 +42,18 @@ export class IntakeService {
     }
     this.logger.log({ eventId: result.eventId, provider: envelope.provider, eventType: envelope.eventType, status: result.status }, 'webhook taken');
     return { eventId: result.eventId, status: result.status };
+  }
+
+  /** Resync runs through the queue like any event: durable, retried, ordered after what came before it. */
+  async requestResync(provider: IntakeEnvelope['provider'], connectionId: string): Promise<WebhookAnswer> {
+    return this.accept({
+      provider,
+      eventType: RESYNC_EVENT,
+      connectionId,
+      partitionKey: `${provider}:resync:${connectionId}`,
+      priority: PRIORITY.normal,
+      coalesceKey: `resync:${connectionId}`,
+      payload: { connectionId },
+    });
   }
 }

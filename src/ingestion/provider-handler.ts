@@ -22,6 +22,9 @@ export interface IntakeEnvelope {
 
 export const PRIORITY = { critical: 1, normal: 5 } as const;
 
+/** eventType of the event `POST /admin/connections/{id}/resync` enqueues; payload `{connectionId}`. */
+export const RESYNC_EVENT = 'resync';
+
 /** The stored event as a handler sees it. */
 export interface InboundEvent {
   id: string;

@@ -6,12 +6,16 @@ import { LocationEntity } from './entities/location.entity';
 import { LosDatasetEntity } from './entities/los-dataset.entity';
 import { LosRowEntity } from './entities/los-row.entity';
 import { ResourceEntity } from './entities/resource.entity';
+import { AvailabilityRepository } from './availability.repository';
+import { BookingsRepository } from './bookings.repository';
 import { LocationsRepository } from './locations.repository';
+import { LosRepository } from './los.repository';
+import { ResourcesRepository } from './resources.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature([LocationEntity, ResourceEntity, BookingEntity, AvailabilityWindowEntity, LosRowEntity, LosDatasetEntity])],
   controllers: [],
-  providers: [LocationsRepository],
-  exports: [LocationsRepository],
+  providers: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository],
+  exports: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository],
 })
 export class InventoryModule {}
