@@ -34,8 +34,14 @@ let counter = 0;
  * Boots the real application on a fresh database cloned from the migrated template.
  * `env` overrides configuration (provider URLs of fake servers, secrets, retry schedule...).
  */
-export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestContext> {
-  const database = await createTestDatabase();
+export async function startTestApp(
+  env: Record<string, string | undefined> = {},
+  options: { shareDatabaseWith?: TestContext } = {},
+): Promise<TestContext> {
+  // A second app on the same database stands for a second process (multi-worker tests).
+  const database = options.shareDatabaseWith
+    ? { url: options.shareDatabaseWith.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
   const config = validateEnvironment({
     ADMIN_TOKEN,
     READ_TOKEN,

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { EventsService } from '../src/ingestion/events.service';
+import { startTestApp, TestContext } from './support/test-app';
+import { envelope, install, intake, ScriptedHandler } from './support/test-handler';
+import { waitFor } from './support/wait-for';
+
+const P = 'testprov';
+
+async function statusOf(ctx: TestContext, id: string): Promise<{ status: string; attempts: number; last_error: string | null }> {
+  const [row] = await ctx.db.query('SELECT status, attempts, last_error FROM inbound_events WHERE id = $1', [id]);
+  return row;
+}
+
+describe('ingestion pipeline', () => {
+  let ctx: TestContext;
+  let handler: ScriptedHandler;
+  beforeAll(async () => {
+    ctx = await startTestApp({ WORKER_CONCURRENCY: '4' });
+    handler = new ScriptedHandler(P, 'a');
+    install(ctx, handler);
+  });
+  afterAll(async () => { await ctx.close(); });
+
+  it('answers duplicate for a repeated idempotency key, with the first event id, and stores one row', async () => {
+    const key = randomUUID();
+    const first = await intake(ctx).accept(envelope(P, 1, `p-${key}`, { idempotencyKey: key }));
+    const second = await intake(ctx).accept(envelope(P, 1, `p-${key}`, { idempotencyKey: key }));
+    expect(first.status).toBe('accepted');
+    expect(second).toEqual({ eventId: first.eventId, status: 'duplicate' });
+    const rows = await ctx.db.query('SELECT count(*)::int AS n FROM inbound_events WHERE idempotency_key = $1', [key]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('coalesces an identical body while the earlier one is still pending, and accepts it again once done', async () => {
+    const part = `p-${randomUUID()}`;
+    let open!: () => void;
+    handler.gates.set(100, new Promise<void>((r) => { open = r; }));
+    const blocker = await intake(ctx).accept(envelope(P, 100, part));
+    await waitFor(async () => handler.calls.some((c) => c.n === 100));
+    const a = await intake(ctx).accept(envelope(P, 101, part, { coalesceKey: 'same-body' }));
+    const b = await intake(ctx).accept(envelope(P, 101, part, { coalesceKey: 'same-body' }));
+    expect(a.status).toBe('accepted');
+    expect(b).toEqual({ eventId: a.eventId, status: 'coalesced' });
+    open();
+    await waitFor(async () => (await statusOf(ctx, a.eventId)).status === 'done');
+    expect((await statusOf(ctx, blocker.eventId)).status).toBe('done');
+    const c = await intake(ctx).accept(envelope(P, 101, part, { coalesceKey: 'same-body' }));
+    expect(c.status).toBe('accepted');
+    expect(c.eventId).not.toBe(a.eventId);
+  });
+
+  it('retries a failing event with backoff, then succeeds', async () => {
+    const e = await intake(ctx).accept(envelope(P, 200, `p-${randomUUID()}`, { payloadExtra: { failTimes: 2 } }));
+    await waitFor(async () => (await statusOf(ctx, e.eventId)).status === 'done');
+    const row = await statusOf(ctx, e.eventId);
+    expect(row.attempts).toBe(3);
+    expect(handler.calls.filter((c) => c.n === 200).map((c) => c.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it('goes dead after the retry schedule, then replay runs it again', async () => {
+    const e = await intake(ctx).accept(envelope(P, 300, `p-${randomUUID()}`, { payloadExtra: { failTimes: 4 } }));
+    await waitFor(async () => (await statusOf(ctx, e.eventId)).status === 'dead');
+    const dead = await ctx.admin.get(`/admin/events/${e.eventId}`).expect(200);
+    expect(dead.body).toMatchObject({ id: e.eventId, status: 'dead', attempts: 4, lastError: 'scripted failure 4', nextAttemptAt: null });
+    expect(dead.body.processedAt).toMatch(/Z$/);
+    const listed = await ctx.admin.get(`/admin/events?status=dead&provider=syncaroo`).expect(200);
+    expect(listed.body.items.map((i: { id: string }) => i.id)).not.toContain(e.eventId);
+    // the cause is fixed (the script no longer fails), then the admin replays it
+    await ctx.db.query(`UPDATE inbound_events SET payload = payload - 'failTimes' WHERE id = $1`, [e.eventId]);
+    const replay = await ctx.admin.post(`/admin/events/${e.eventId}/replay`).expect(202);
+    expect(replay.body.id).toBe(e.eventId);
+    await waitFor(async () => (await statusOf(ctx, e.eventId)).status === 'done');
+    await ctx.admin.post(`/admin/events/${e.eventId}/replay`).expect(202);
+    await ctx.admin.post(`/admin/events/${randomUUID()}/replay`).expect(404);
+    await ctx.admin.post(`/admin/events/not-a-uuid/replay`).expect(400);
+  });
+
+  it('a failing partition never blocks another partition', async () => {
+    const stuck = await intake(ctx).accept(envelope(P, 400, 'p-stuck', { payloadExtra: { failTimes: 99 } }));
+    const behind = await intake(ctx).accept(envelope(P, 401, 'p-stuck'));
+    const other = await intake(ctx).accept(envelope(P, 402, 'p-free'));
+    await waitFor(async () => (await statusOf(ctx, other.eventId)).status === 'done');
+    await waitFor(async () => (await statusOf(ctx, stuck.eventId)).status === 'dead');
+    // order is kept within the partition: the event behind a dead one runs after it is settled
+    await waitFor(async () => (await statusOf(ctx, behind.eventId)).status === 'done');
+    const ns = handler.calls.filter((c) => c.partitionKey === 'p-stuck').map((c) => c.n);
+    expect(ns.lastIndexOf(400)).toBeLessThan(ns.indexOf(401));
+  });
+
+  it('holds an event that cannot apply yet, keeps later events of its partition behind it, and releases it on request', async () => {
+    const h = await intake(ctx).accept(envelope(P, 500, 'p-held', { payloadExtra: { hold: true } }));
+    const after = await intake(ctx).accept(envelope(P, 501, 'p-held'));
+    await waitFor(async () => (await statusOf(ctx, h.eventId)).status === 'held');
+    const heldRow = await statusOf(ctx, h.eventId);
+    expect(heldRow.attempts).toBe(0);
+    expect(heldRow.last_error).toContain('waiting');
+    expect((await statusOf(ctx, after.eventId)).status).toBe('pending');
+    handler.holdOpen.add(500);
+    await ctx.app.get(EventsService).releaseHeld(P);
+    await waitFor(async () => (await statusOf(ctx, after.eventId)).status === 'done');
+    expect((await statusOf(ctx, h.eventId)).status).toBe('done');
+    const ns = handler.calls.filter((c) => c.partitionKey === 'p-held').map((c) => c.n);
+    expect(ns.indexOf(500)).toBeLessThan(ns.indexOf(501));
+  });
+
+  it('reclaims an event left processing by a dead process once its lock expires', async () => {
+    const [row] = await ctx.db.query(
+      `INSERT INTO inbound_events (provider, event_type, status, partition_key, priority, payload, headers, attempts, locked_until, next_attempt_at)
+       VALUES ($1, 'test.event', 'processing', 'p-orphan', 5, '{"n": 600}', '{}', 1, now() - interval '1 second', now()) RETURNING id`, [P]);
+    await waitFor(async () => (await statusOf(ctx, row.id)).status === 'done');
+    expect(handler.calls.find((c) => c.n === 600)?.attempt).toBe(2);
+  });
+
+  it('lists events with filters and keyset pages; redacts secrets in the payload', async () => {
+    const e = await intake(ctx).accept(envelope(P, 700, 'p-list', { payloadExtra: { code: 'top-secret-code' } }));
+    const detail = await ctx.admin.get(`/admin/events/${e.eventId}`).expect(200);
+    expect(detail.body.payload).toEqual({ n: 700, code: '[redacted]' });
+    const page1 = await ctx.admin.get('/admin/events?limit=3').expect(200);
+    expect(page1.body.items).toHaveLength(3);
+    expect(page1.body.items[0]).not.toHaveProperty('payload');
+    const page2 = await ctx.admin.get(`/admin/events?limit=3&cursor=${page1.body.nextCursor}`).expect(200);
+    const ids = new Set([...page1.body.items, ...page2.body.items].map((i: { id: string }) => i.id));
+    expect(ids.size).toBe(6);
+    await ctx.admin.get('/admin/events?status=bogus').expect(400);
+    await ctx.admin.get(`/admin/events/${randomUUID()}`).expect(404);
+    await ctx.reader.get('/admin/events').expect(403);
+  });
+
+  it('bulk-replays dead events of a provider', async () => {
+    const e = await intake(ctx).accept(envelope(P, 800, `p-${randomUUID()}`, { payloadExtra: { failTimes: 4 } }));
+    await waitFor(async () => (await statusOf(ctx, e.eventId)).status === 'dead');
+    await ctx.db.query(`UPDATE inbound_events SET payload = payload - 'failTimes' WHERE id = $1`, [e.eventId]);
+    await ctx.admin.post('/admin/events/replay-dead?provider=bogus').expect(400);
+    await ctx.db.query(`UPDATE inbound_events SET provider = 'stratech' WHERE id = $1`, [e.eventId]);
+    install(ctx, new ScriptedHandler('stratech', 'a', handler));
+    const res = await ctx.admin.post('/admin/events/replay-dead?provider=stratech').expect(202);
+    expect(res.body.replayed).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => (await statusOf(ctx, e.eventId)).status === 'done');
+  });
+
+  it('exposes queue and processing metrics', async () => {
+    const text = (await ctx.http().get('/metrics').expect(200)).text;
+    expect(text).toMatch(/inventory_events_processed_total\{provider="testprov",outcome="done"\} \d+/);
+    expect(text).toContain('inventory_queue_depth');
+    expect(text).toContain('inventory_event_processing_seconds_bucket');
+  });
+});
+
+describe('ingestion with two worker processes on one database', () => {
+  let a: TestContext;
+  let b: TestContext;
+  const shared = new ScriptedHandler(P, 'shared');
+  beforeAll(async () => {
+    a = await startTestApp({ WORKER_CONCURRENCY: '4' });
+    b = await startTestApp({ WORKER_CONCURRENCY: '4' }, { shareDatabaseWith: a });
+    install(a, new ScriptedHandler(P, 'a', shared));
+    install(b, new ScriptedHandler(P, 'b', shared));
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it('applies every event once, in arrival order within each partition', async () => {
+    const partitions = 8;
+    const perPartition = 15;
+    const ids: string[] = [];
+    for (let i = 0; i < partitions * perPartition; i++) {
+      const app = i % 2 === 0 ? a : b;
+      const r = await intake(app).accept(envelope(P, i, `order-${i % partitions}`, { payloadExtra: { sleepMs: (i * 7) % 5 } }));
+      ids.push(r.eventId);
+    }
+    await waitFor(async () => {
+      const [r] = await a.db.query(`SELECT count(*)::int AS n FROM inbound_events WHERE status = 'done' AND id = ANY($1)`, [ids]);
+      return r.n === ids.length;
+    }, 30000);
+    expect(shared.calls).toHaveLength(ids.length);
+    expect(new Set(shared.calls.map((c) => c.eventId)).size).toBe(ids.length);
+    for (let p = 0; p < partitions; p++) {
+      const ns = shared.calls.filter((c) => c.partitionKey === `order-${p}`).map((c) => c.n);
+      expect(ns).toEqual([...ns].sort((x, y) => x - y));
+      expect(ns).toHaveLength(perPartition);
+    }
+    expect(new Set(shared.calls.map((c) => c.app))).toEqual(new Set(['a', 'b']));
+  });
+});

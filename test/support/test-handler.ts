@@ -1,0 +1,57 @@
+import { HandlerRegistry } from '../../src/ingestion/handler.registry';
+import { IntakeService } from '../../src/ingestion/intake.service';
+import { done, HandleResult, held, InboundEvent, IntakeEnvelope, ProviderHandler, PRIORITY } from '../../src/ingestion/provider-handler';
+import type { TestContext } from './test-app';
+
+export interface Call {
+  eventId: string;
+  partitionKey: string;
+  n: number;
+  attempt: number;
+  app: string;
+}
+
+/**
+ * A provider handler for ingestion tests. Its behaviour per event is scripted through the payload:
+ * `{n, failTimes?, hold?, sleepMs?}`; `gates` lets a test keep a partition busy until it opens the gate.
+ */
+export class ScriptedHandler implements ProviderHandler {
+  readonly calls: Call[] = [];
+  readonly gates = new Map<number, Promise<void>>();
+  holdOpen = new Set<number>();
+
+  constructor(readonly provider: any, private readonly app: string, private readonly shared?: ScriptedHandler) {}
+
+  async handle(event: InboundEvent): Promise<HandleResult> {
+    const owner = this.shared ?? this;
+    const p = event.payload as { n: number; failTimes?: number; hold?: boolean; sleepMs?: number };
+    owner.calls.push({ eventId: event.id, partitionKey: event.partitionKey, n: p.n, attempt: event.attempts, app: this.app });
+    const gate = owner.gates.get(p.n);
+    if (gate) await gate;
+    if (p.sleepMs) await new Promise((r) => setTimeout(r, p.sleepMs));
+    if (p.hold && !owner.holdOpen.has(p.n)) return held('waiting for the test to release it');
+    if (p.failTimes && event.attempts <= p.failTimes) throw new Error(`scripted failure ${event.attempts}`);
+    return done();
+  }
+}
+
+export function install(ctx: TestContext, handler: ProviderHandler): void {
+  ctx.app.get(HandlerRegistry).register(handler);
+}
+
+export function envelope(provider: string, n: number, partition: string, extra: Partial<IntakeEnvelope> & Record<string, unknown> = {}): IntakeEnvelope {
+  const { payloadExtra, ...rest } = extra as { payloadExtra?: Record<string, unknown> } & Partial<IntakeEnvelope>;
+  return {
+    provider: provider as IntakeEnvelope['provider'],
+    eventType: 'test.event',
+    connectionId: null,
+    partitionKey: partition,
+    priority: PRIORITY.normal,
+    payload: { n, ...(payloadExtra ?? {}) },
+    ...rest,
+  };
+}
+
+export function intake(ctx: TestContext): IntakeService {
+  return ctx.app.get(IntakeService);
+}
