@@ -1,0 +1,94 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { ENCRYPTION_KEY } from './support/test-app';
+import { startChildServer } from './support/child-server';
+import { createTestDatabase } from './support/test-database';
+import { waitFor } from './support/wait-for';
+
+const SECRET = 'durability-secret';
+const providerEnv = {
+  STRATECH_CLIENT_ID: 'id', STRATECH_CLIENT_SECRET: 'secret', STRATECH_WEBHOOK_SECRET: SECRET,
+  STRATECH_API_URL: 'http://127.0.0.1:9', STRATECH_TOKEN_URL: 'http://127.0.0.1:9/{organizationReference}/token',
+};
+
+describe('durability', () => {
+  it('SIGKILL mid-stream loses no event that was answered 2xx; a restarted process works them off', async () => {
+    const db = await createTestDatabase();
+    const env = { DATABASE_URL: db.url, ADMIN_TOKEN: 'durability-admin-token', ENCRYPTION_KEY, WORKER: 'off', ...providerEnv };
+    const first = await startChildServer(env);
+    const answered: string[] = [];
+    let n = 0;
+    let killed = false;
+    const sender = async () => {
+      while (!killed || n < 10_000) {
+        const i = n++;
+        try {
+          const res = await fetch(`${first.url}/webhooks/stratech/${SECRET}`, {
+            method: 'POST', headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ eventType: 'Durability.test', eventData: { organizationReference: 'org_kill', n: i } }),
+          });
+          if (res.status === 202) answered.push(((await res.json()) as { eventId: string }).eventId);
+        } catch {
+          if (killed) return;
+        }
+      }
+    };
+    const senders = Array.from({ length: 6 }, sender);
+    await waitFor(async () => answered.length >= 300, 30000);
+    first.proc.kill('SIGKILL');
+    killed = true;
+    await Promise.all(senders);
+    await first.exited;
+
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query('SELECT id FROM inbound_events WHERE id = ANY($1::uuid[])', [answered]);
+    expect(rows.length).toBe(answered.length);
+
+    // A new process (worker on) picks up everything that was committed.
+    const second = await startChildServer({ ...env, WORKER: 'on' });
+    await waitFor(async () => {
+      const r = await client.query(`SELECT count(*)::int AS n FROM inbound_events WHERE status IN ('pending', 'processing', 'failed')`);
+      return r.rows[0].n === 0;
+    }, 30000);
+    const done = await client.query(`SELECT count(*)::int AS n FROM inbound_events WHERE id = ANY($1::uuid[]) AND status = 'ignored'`, [answered]);
+    expect(done.rows[0].n).toBe(answered.length);
+    second.proc.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    await client.end();
+    await db.drop();
+  });
+
+  it('embedded mode: after a SIGKILL the next start recovers the database, keeps the data and the admin token', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'inventory-embedded-'));
+    chmodSync(dataDir, 0o711);
+    try {
+      const env = { DATA_DIR: dataDir };
+      const first = await startChildServer(env);
+      const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { adminToken: string };
+      expect(first.output()).toContain(secrets.adminToken);
+      const auth = { authorization: `Bearer ${secrets.adminToken}`, 'content-type': 'application/json' };
+      const created = await fetch(`${first.url}/admin/connections`, { method: 'POST', headers: auth, body: JSON.stringify({ provider: 'syncaroo', externalId: '555' }) });
+      expect(created.status).toBe(201);
+      first.proc.kill('SIGKILL');
+      await first.exited;
+      // PostgreSQL outlives its parent after a SIGKILL; the next start must stop it and go on.
+      expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(true);
+
+      const second = await startChildServer(env);
+      const again = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { adminToken: string };
+      expect(again.adminToken).toBe(secrets.adminToken);
+      const list = await fetch(`${second.url}/admin/connections`, { headers: auth });
+      expect(list.status).toBe(200);
+      const body = (await list.json()) as { items: Array<{ externalId: string }> };
+      expect(body.items.map((c) => c.externalId)).toEqual(['555']);
+      second.proc.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
