@@ -146,6 +146,37 @@ describe('ingestion pipeline', () => {
   });
 });
 
+describe('ingestion housekeeping and timeouts', () => {
+  let ctx: TestContext;
+  let handler: ScriptedHandler;
+  beforeAll(async () => {
+    ctx = await startTestApp({ HANDLER_TIMEOUT_MS: '300', EVENT_RETENTION_DAYS: '30' });
+    handler = new ScriptedHandler(P, 'a');
+    install(ctx, handler);
+  });
+  afterAll(async () => { await ctx.close(); });
+
+  it('cuts a hanging handler with the timeout and retries the event', async () => {
+    const e = await intake(ctx).accept(envelope(P, 900, `p-${randomUUID()}`, { payloadExtra: { hangOnFirstAttempt: true } }));
+    await waitFor(async () => (await statusOf(ctx, e.eventId)).status === 'done');
+    const row = await statusOf(ctx, e.eventId);
+    expect(row.attempts).toBe(2);
+    expect(handler.calls.filter((c) => c.n === 900).map((c) => c.attempt)).toEqual([1, 2]);
+  });
+
+  it('deletes finished events older than EVENT_RETENTION_DAYS and keeps the rest', async () => {
+    const insert = (status: string, age: string) => ctx.db.query(
+      `INSERT INTO inbound_events (provider, event_type, status, partition_key, priority, payload, headers, received_at)
+       VALUES ('syncaroo', 't', $1, 'p-ret', 5, '{}', '{}', now() - $2::interval) RETURNING id`, [status, age]);
+    const [[oldDone], [oldIgnored], [oldDead], [recentDone]] = await Promise.all([
+      insert('done', '31 days'), insert('ignored', '40 days'), insert('dead', '31 days'), insert('done', '29 days')]);
+    const deleted = await ctx.app.get(EventsService).purge();
+    expect(deleted).toBe(2);
+    const left = await ctx.db.query(`SELECT id FROM inbound_events WHERE id = ANY($1::uuid[]) ORDER BY id`, [[oldDone.id, oldIgnored.id, oldDead.id, recentDone.id]]);
+    expect(left.map((r: { id: string }) => r.id).sort()).toEqual([oldDead.id, recentDone.id].sort());
+  });
+});
+
 describe('ingestion with two worker processes on one database', () => {
   let a: TestContext;
   let b: TestContext;

@@ -13,7 +13,7 @@ export interface Call {
 
 /**
  * A provider handler for ingestion tests. Its behaviour per event is scripted through the payload:
- * `{n, failTimes?, hold?, sleepMs?}`; `gates` lets a test keep a partition busy until it opens the gate.
+ * `{n, failTimes?, hold?, sleepMs?, hangOnFirstAttempt?}`; `gates` lets a test keep a partition busy until it opens the gate.
  */
 export class ScriptedHandler implements ProviderHandler {
   readonly calls: Call[] = [];
@@ -24,11 +24,12 @@ export class ScriptedHandler implements ProviderHandler {
 
   async handle(event: InboundEvent): Promise<HandleResult> {
     const owner = this.shared ?? this;
-    const p = event.payload as { n: number; failTimes?: number; hold?: boolean; sleepMs?: number };
+    const p = event.payload as { n: number; failTimes?: number; hold?: boolean; sleepMs?: number; hangOnFirstAttempt?: boolean };
     owner.calls.push({ eventId: event.id, partitionKey: event.partitionKey, n: p.n, attempt: event.attempts, app: this.app });
     const gate = owner.gates.get(p.n);
     if (gate) await gate;
     if (p.sleepMs) await new Promise((r) => setTimeout(r, p.sleepMs));
+    if (p.hangOnFirstAttempt && event.attempts === 1) await new Promise(() => undefined);
     if (p.hold && !owner.holdOpen.has(p.n)) return held('waiting for the test to release it');
     if (p.failTimes && event.attempts <= p.failTimes) throw new Error(`scripted failure ${event.attempts}`);
     return done();
