@@ -11,11 +11,13 @@ import { BookingsRepository } from './bookings.repository';
 import { LocationsRepository } from './locations.repository';
 import { LosRepository } from './los.repository';
 import { ResourcesRepository } from './resources.repository';
+import { InventoryQueryRepository } from './inventory-query.repository';
+import { LocationsReadController, LosReadController, ResourcesReadController } from './inventory-read.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([LocationEntity, ResourceEntity, BookingEntity, AvailabilityWindowEntity, LosRowEntity, LosDatasetEntity])],
-  controllers: [],
-  providers: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository],
+  controllers: [LocationsReadController, ResourcesReadController, LosReadController],
+  providers: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository, InventoryQueryRepository],
   exports: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository],
 })
 export class InventoryModule {}

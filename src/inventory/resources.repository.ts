@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { ResourceEntity, ResourceStatus, ResourceType } from './entities/resource.entity';
 
 export interface ResourceUpsert {
@@ -52,6 +52,12 @@ export class ResourcesRepository {
 
   findByExternalId(provider: string, connectionId: string, externalId: string, manager?: EntityManager): Promise<ResourceEntity | null> {
     return this.m(manager).getRepository(ResourceEntity).findOneBy({ provider, connectionId, externalId });
+  }
+
+  /** Many products of one connection at once (Stratech datasets list ~100). */
+  findByExternalIds(provider: string, connectionId: string, externalIds: string[], manager?: EntityManager): Promise<ResourceEntity[]> {
+    if (externalIds.length === 0) return Promise.resolve([]);
+    return this.m(manager).getRepository(ResourceEntity).findBy({ provider, connectionId, externalId: In(externalIds) });
   }
 
   findByLocation(locationId: string, manager?: EntityManager): Promise<ResourceEntity[]> {
