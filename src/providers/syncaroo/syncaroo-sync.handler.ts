@@ -1,0 +1,227 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { ConnectionsService } from '../../connections/connections.service';
+import type { ConnectionEntity } from '../../connections/entities/connection.entity';
+import { HandlerRegistry } from '../../ingestion/handler.registry';
+import {
+  done, HandleResult, held, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT, RetryableError,
+} from '../../ingestion/provider-handler';
+import { AvailabilityRepository } from '../../inventory/availability.repository';
+import { BookingsRepository } from '../../inventory/bookings.repository';
+import type { ResourceEntity } from '../../inventory/entities/resource.entity';
+import { LocationsRepository } from '../../inventory/locations.repository';
+import { generateResourceId } from '../../inventory/resource-id';
+import { ResourcesRepository, ResourceUpsert } from '../../inventory/resources.repository';
+import { SyncarooApiClient } from './syncaroo-api.client';
+import { parseSyncarooWebhook, SYNCED_ATTRIBUTE_TYPES, SyncarooWebhook, SyncedAttributeType } from './syncaroo-webhook.dto';
+import { mapResourceType, PROVIDER, toBookingUpsert, toLocationDetails, toResourceUpsert, toWindows } from './syncaroo.mapper';
+
+/** A resource a webhook refers to: ours, absent, or owned by another connection (never touched). */
+type ResourceLookup = { kind: 'own'; row: ResourceEntity } | { kind: 'none' } | { kind: 'foreign' };
+
+/**
+ * Applies Syncaroo webhooks: tenant checks first (connection known and active, location mapped to it,
+ * resource not another connection's), then fetch the live data from `apiUrl` and write it.
+ */
+@Injectable()
+export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
+  readonly provider = PROVIDER;
+  private readonly logger = new Logger('Syncaroo');
+
+  constructor(
+    private readonly registry: HandlerRegistry,
+    private readonly connections: ConnectionsService,
+    private readonly resources: ResourcesRepository,
+    private readonly locations: LocationsRepository,
+    private readonly bookings: BookingsRepository,
+    private readonly availability: AvailabilityRepository,
+    private readonly client: SyncarooApiClient,
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this);
+  }
+
+  async handle(event: InboundEvent): Promise<HandleResult> {
+    if (event.eventType === RESYNC_EVENT) return this.resync(event);
+    // Stored bodies are re-checked: SYNCAROO_API_URL may have changed since intake.
+    const parsed = parseSyncarooWebhook(event.payload, this.config.syncarooApiUrl);
+    if (!parsed.ok) {
+      throw new PermanentError(`webhook no longer passes validation: ${parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+    }
+    const w = parsed.webhook;
+    const kind = w.metaData.attributeType;
+    if (!(SYNCED_ATTRIBUTE_TYPES as readonly string[]).includes(kind)) return ignored(`attributeType ${JSON.stringify(kind)} is not synced`);
+
+    const connection = await this.connections.findByExternalId(PROVIDER, String(w.connectionId));
+    if (!connection) return held(`unknown connectionId ${w.connectionId}`);
+    if (connection.status !== 'active') return held(`connection is ${connection.status}`, connection.id);
+    const mapping = await this.connections.findMapping(w.locationId);
+    if (!mapping || mapping.connectionId !== connection.id) {
+      return held(`locationId ${JSON.stringify(w.locationId)} is not mapped to this connection`, connection.id);
+    }
+    this.requireEnabled();
+
+    switch (kind as SyncedAttributeType) {
+      case 'resources':
+        return this.syncResource(connection, w);
+      case 'availability':
+        return this.syncAvailability(connection, w);
+      case 'locations':
+        return this.syncLocation(connection, w);
+      case 'bookings':
+        return this.syncBooking(connection, w);
+    }
+  }
+
+  // ---- resources ----
+
+  private async syncResource(c: ConnectionEntity, w: SyncarooWebhook): Promise<HandleResult> {
+    const { syncarooId, resourceId } = w.metaData;
+    const known = await this.resources.findByExternalId(PROVIDER, c.id, syncarooId);
+    if (!known && resourceId) {
+      const byId = await this.resources.findById(resourceId);
+      if (byId && (byId.provider !== PROVIDER || byId.connectionId !== c.id)) {
+        return held(`resourceId ${JSON.stringify(resourceId)} belongs to another connection`, c.id);
+      }
+      if (byId) throw new PermanentError(`resourceId ${JSON.stringify(resourceId)} already belongs to another Syncaroo item of this connection`);
+    }
+    if (known && resourceId && known.id !== resourceId) {
+      // Ours wins: the id was handed to Syncaroo (callback) or came from it earlier; a resource never changes id.
+      this.logger.warn({ connectionId: c.id, resourceId: known.id, webhookResourceId: resourceId }, 'webhook resourceId differs from the stored resource');
+    }
+
+    if (w.action === 'unmapped') {
+      if (known) await this.resources.markRemoved([known.id]);
+      return done(c.id);
+    }
+    const data = await this.client.getResource(w.metaData.apiUrl);
+    if (!data) {
+      if (known) await this.resources.markRemoved([known.id]);
+      return done(c.id);
+    }
+    const type = known?.type ?? null;
+    const mapped = mapResourceType(w.metaData.resourceType) ?? mapResourceType(data.type) ?? type;
+    if (!mapped) return ignored(`resourceType ${JSON.stringify(w.metaData.resourceType)} is not a synced type`, c.id);
+
+    const id = known?.id ?? (resourceId || generateResourceId());
+    await this.resources.upsert(toResourceUpsert({ id, locationId: w.locationId, connectionId: c.id, externalId: syncarooId, type: mapped }, data));
+    // Read back what is committed: a concurrent resync may have created the row first, with its own id.
+    const saved = await this.resources.findByExternalId(PROVIDER, c.id, syncarooId);
+    if (!saved) throw new RetryableError('resource was not stored');
+    if (w.action === 'new' && w.actionCallback) {
+      // After the commit: if this fails the event retries, finds the same row by externalId and calls back again.
+      await this.client.confirmMapping(w.actionCallback, saved.id);
+    }
+    return done(c.id);
+  }
+
+  // ---- availability ----
+
+  private async syncAvailability(c: ConnectionEntity, w: SyncarooWebhook): Promise<HandleResult> {
+    const lookup = await this.resourceOf(c, w);
+    if (lookup.kind === 'foreign') return held(`resourceId ${JSON.stringify(w.metaData.resourceId)} belongs to another connection`, c.id);
+    // Its resource arrives through a `resources` event (other partition if the ids differ): retry until then.
+    if (lookup.kind === 'none') throw new RetryableError('the resource of this availability is not synced yet');
+    const data = await this.client.getAvailability(w.metaData.apiUrl);
+    // Gone upstream = nothing bookable.
+    await this.availability.replaceForResource(lookup.row.id, c.id, toWindows(data ?? []));
+    return done(c.id);
+  }
+
+  // ---- locations ----
+
+  private async syncLocation(c: ConnectionEntity, w: SyncarooWebhook): Promise<HandleResult> {
+    const data = await this.client.getLocation(w.metaData.apiUrl);
+    if (!data) return ignored('location not found at apiUrl', c.id);
+    const details = toLocationDetails(data);
+    const current = await this.locations.findById(w.locationId);
+    await this.locations.updateDetails(w.locationId, { name: details.name ?? current?.name ?? null, timezone: details.timezone });
+    return done(c.id);
+  }
+
+  // ---- bookings ----
+
+  private async syncBooking(c: ConnectionEntity, w: SyncarooWebhook): Promise<HandleResult> {
+    const lookup = await this.resourceOf(c, w);
+    if (lookup.kind === 'foreign') return held(`resourceId ${JSON.stringify(w.metaData.resourceId)} belongs to another connection`, c.id);
+    const externalId = w.metaData.syncarooId;
+    const data = await this.client.getBooking(w.metaData.apiUrl);
+    if (!data) {
+      await this.bookings.cancel(PROVIDER, c.id, externalId);
+      return done(c.id);
+    }
+    if (lookup.kind === 'none') throw new RetryableError('the resource of this booking is not synced yet');
+    const booking = toBookingUpsert({ resourceId: lookup.row.id, connectionId: c.id, externalId }, data);
+    if (!booking) throw new PermanentError('the Syncaroo booking has no valid start time');
+    await this.bookings.upsert(booking);
+    return done(c.id);
+  }
+
+  /**
+   * The resource an availability/booking webhook is about: by our `resourceId`, else by the Syncaroo id
+   * (availability: `syncarooId`; both: the `/resources/{id}` segment of `apiUrl`).
+   */
+  private async resourceOf(c: ConnectionEntity, w: SyncarooWebhook): Promise<ResourceLookup> {
+    const { resourceId, syncarooId, attributeType, apiUrl } = w.metaData;
+    if (resourceId) {
+      const row = await this.resources.findById(resourceId);
+      if (row && (row.provider !== PROVIDER || row.connectionId !== c.id)) return { kind: 'foreign' };
+      if (row) return { kind: 'own', row };
+    }
+    const refs = [attributeType === 'availability' ? syncarooId : null, this.client.resourceRefOf(apiUrl)];
+    for (const ref of refs) {
+      if (!ref) continue;
+      const row = await this.resources.findByExternalId(PROVIDER, c.id, ref);
+      if (row) return { kind: 'own', row };
+    }
+    return { kind: 'none' };
+  }
+
+  // ---- resync ----
+
+  /**
+   * Re-reads every mapped location's resource list and repairs drift: listed resources are upserted
+   * (unchanged ones keep their updatedAt), ours that are missing upstream become `removed`.
+   */
+  private async resync(event: InboundEvent): Promise<HandleResult> {
+    const connectionId = event.connectionId ?? (event.payload.connectionId as string | undefined);
+    const c = connectionId ? await this.connections.findById(connectionId) : null;
+    if (!c || c.provider !== PROVIDER || !c.externalId) return ignored('no such Syncaroo connection');
+    if (c.status !== 'active') return held(`connection is ${c.status}`, c.id);
+    this.requireEnabled();
+    for (const mapping of await this.connections.mappingsOf(c.id)) {
+      const listed = await this.client.listLocationResources(c.externalId, mapping.externalId ?? mapping.locationId);
+      if (!listed) {
+        // Unknown upstream is not "empty": removing everything on a wrong mapping would be worse than waiting.
+        this.logger.warn({ connectionId: c.id, locationId: mapping.locationId }, 'resync: location not found upstream, left as is');
+        continue;
+      }
+      const rows = new Map<string, ResourceUpsert>();
+      for (const data of listed) {
+        if (!data.id || rows.has(data.id)) continue;
+        const existing = await this.resources.findByExternalId(PROVIDER, c.id, data.id);
+        // The webhook's resourceType is the documented source of a type; the list only fills gaps.
+        const type = existing?.type ?? mapResourceType(data.type);
+        if (!type) continue;
+        rows.set(data.id, toResourceUpsert({ id: existing?.id ?? generateResourceId(), locationId: mapping.locationId, connectionId: c.id, externalId: data.id, type }, data));
+      }
+      const current = (await this.resources.findByLocation(mapping.locationId))
+        .filter((r) => r.provider === PROVIDER && r.connectionId === c.id);
+      const missing = current.filter((r) => !rows.has(r.externalId)).map((r) => r.id);
+      await this.dataSource.transaction(async (m) => {
+        await this.resources.upsertMany([...rows.values()], m);
+        await this.resources.markRemoved(missing, m);
+      });
+    }
+    return done(c.id);
+  }
+
+  private requireEnabled(): void {
+    if (!this.config.enabled.syncaroo) throw new RetryableError('Syncaroo is not configured on this server');
+  }
+}
