@@ -50,7 +50,7 @@ export class IntakeService {
       provider,
       eventType: RESYNC_EVENT,
       connectionId,
-      partitionKey: `${provider}:resync:${connectionId}`,
+      partitionKey: this.registry.get(provider)?.resyncPartitionKey?.(connectionId) ?? `${provider}:resync:${connectionId}`,
       priority: PRIORITY.normal,
       coalesceKey: `resync:${connectionId}`,
       payload: { connectionId },

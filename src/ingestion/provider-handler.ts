@@ -62,6 +62,8 @@ export class PermanentError extends Error {}
 export interface ProviderHandler {
   readonly provider: Provider;
   handle(event: InboundEvent): Promise<HandleResult>;
+  /** The partition a resync of this connection joins (default: its own), e.g. to queue behind the connection's messages. */
+  resyncPartitionKey?(connectionId: string): string;
   /** Called when a delivery repeats an event that is already `done` (Lockme: acknowledge again). */
   onDuplicateOfDone?(event: InboundEvent): Promise<void>;
 }
