@@ -14,7 +14,8 @@ export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOp
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    // Off: TypeORM's logger prints query parameters (which can hold sealed credentials) outside pino.
+    logging: false,
     extra: { max: poolSize, application_name: 'inventory-sync' },
   };
 }

@@ -7,7 +7,7 @@ export function nextRetryDelay(schedule: number[], attemptsMade: number, retryAf
   if (attemptsMade > schedule.length) return null;
   const base = schedule[attemptsMade - 1];
   const jittered = base * (0.8 + 0.4 * random());
-  return Math.max(jittered, retryAfterMs ?? 0);
+  return Math.round(Math.max(jittered, retryAfterMs ?? 0));
 }
 
 /** Parses a Retry-After header (seconds or HTTP date) into milliseconds. */
