@@ -21,4 +21,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
+  // A leaked handle must fail loudly in the log, not hold CI until its time limit.
+  forceExit: true,
 };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ENCRYPTION_KEY } from './support/test-app';
-import { startChildServer } from './support/child-server';
+import { startChildServer, stopChildServers } from './support/child-server';
 import { createTestDatabase } from './support/test-database';
 import { waitFor } from './support/wait-for';
 
@@ -14,6 +14,8 @@ const providerEnv = {
 };
 
 describe('durability', () => {
+  afterEach(stopChildServers);
+
   it('SIGKILL mid-stream loses no event that was answered 2xx; a restarted process works them off', async () => {
     const db = await createTestDatabase();
     const env = { DATABASE_URL: db.url, ADMIN_TOKEN: 'durability-admin-token', ENCRYPTION_KEY, WORKER: 'off', ...providerEnv };
@@ -36,10 +38,14 @@ describe('durability', () => {
       }
     };
     const senders = Array.from({ length: 6 }, sender);
-    await waitFor(async () => answered.length >= 300, 30000);
-    first.proc.kill('SIGKILL');
-    killed = true;
-    await Promise.all(senders);
+    try {
+      await waitFor(async () => answered.length >= 300, 30000);
+    } finally {
+      // Also when the wait fails: the senders stop once the server is gone.
+      first.proc.kill('SIGKILL');
+      killed = true;
+      await Promise.all(senders);
+    }
     await first.exited;
 
     const client = new Client({ connectionString: db.url });

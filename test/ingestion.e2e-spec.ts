@@ -75,6 +75,24 @@ describe('ingestion pipeline', () => {
     await ctx.admin.post(`/admin/events/not-a-uuid/replay`).expect(400);
   });
 
+  it('with every worker slot busy, new events wait without stalling the process, then all run', async () => {
+    const opens: Array<() => void> = [];
+    const busy = [];
+    for (let n = 900; n < 904; n++) {
+      handler.gates.set(n, new Promise<void>((r) => opens.push(r)));
+      busy.push(await intake(ctx).accept(envelope(P, n, `p-busy-${n}`)));
+    }
+    await waitFor(async () => [900, 901, 902, 903].every((n) => handler.calls.some((c) => c.n === n)));
+    // All 4 slots (WORKER_CONCURRENCY) are taken; intake wakes the worker, which must wait, not spin.
+    const queued = await intake(ctx).accept(envelope(P, 904, 'p-busy-904'));
+    const health = await ctx.http().get('/health');
+    expect(health.status).toBe(200);
+    expect(handler.calls.some((c) => c.n === 904)).toBe(false);
+    opens.forEach((open) => open());
+    await waitFor(async () => (await statusOf(ctx, queued.eventId)).status === 'done');
+    for (const e of busy) expect((await statusOf(ctx, e.eventId)).status).toBe('done');
+  });
+
   it('a failing partition never blocks another partition', async () => {
     const stuck = await intake(ctx).accept(envelope(P, 400, 'p-stuck', { payloadExtra: { failTimes: 99 } }));
     const behind = await intake(ctx).accept(envelope(P, 401, 'p-stuck'));

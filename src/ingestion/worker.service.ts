@@ -52,8 +52,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** New work may be there: skip the rest of the poll wait. */
   poke(): void {
-    this.woken = true;
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.woken = true;
   }
 
   private async run(): Promise<void> {
@@ -61,9 +61,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const lockMs = this.config.env.HANDLER_TIMEOUT_MS + 30_000;
     while (this.running) {
       const free = concurrency - this.inFlight.size;
-      let claimed: StoredEventRow[] = [];
       if (free > 0) {
         this.woken = false;
+        let claimed: StoredEventRow[] = [];
         try {
           claimed = await this.events.claim(free, lockMs);
         } catch (e) {
@@ -76,18 +76,32 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
           });
           this.inFlight.add(p);
         }
+        // A full batch: there may be more right away.
+        if (claimed.length > 0 && claimed.length === free) continue;
       }
-      if (claimed.length > 0 && claimed.length === free) continue;
-      if (this.woken) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, POLL_MS);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = null;
+      // Every path through the loop awaits something: all slots busy must wait for a completion, not spin.
+      await this.nextWake();
     }
+  }
+
+  /** Resolves on the next poke (at once if one came since the last claim) or after POLL_MS. */
+  private nextWake(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      // Still yield to timers and I/O, so a steady stream of pokes cannot starve them.
+      return new Promise((resolve) => setImmediate(resolve));
+    }
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, POLL_MS);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = null;
+        resolve();
+      };
+    });
   }
 
   private async process(row: StoredEventRow): Promise<void> {

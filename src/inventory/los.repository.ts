@@ -20,6 +20,28 @@ export interface LosUnitsPatch {
 
 const CHUNK = 20_000;
 
+// Array parameters as PostgreSQL array literals built here: for 500k-row datasets this is several times
+// cheaper than node-postgres' generic array serialisation (measured with scripts/los-load.mjs).
+const PLAIN_ELEMENT = /^[A-Za-z0-9_.:+-]+$/;
+function textArray(values: ReadonlyArray<string>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    out += PLAIN_ELEMENT.test(v) && !/^null$/i.test(v) ? v : `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  }
+  return `${out}}`;
+}
+function numberArray(values: ReadonlyArray<number | null>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    out += v === null || v === undefined ? 'NULL' : String(v);
+  }
+  return `${out}}`;
+}
+
 @Injectable()
 export class LosRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -31,26 +53,44 @@ export class LosRepository {
   }
 
   /**
-   * The LOS rows of (location, channel) become exactly `cells`, in the caller's transaction: one DELETE,
-   * then multi-row INSERTs from arrays (20k rows per statement), then the dataset key is remembered.
+   * The LOS rows of (location, channel) become exactly `cells`, in the caller's transaction: one DELETE, then
+   * plain multi-row INSERTs from arrays (20k rows per statement), then the dataset key is remembered.
+   * `cells` must not repeat a (resourceId, arrivalDate, lengthOfStay) (the Stratech mapper keeps the last).
+   * The DELETE also takes this channel's rows of these resources under another location (a resort that was
+   * mapped elsewhere before), so the INSERTs never conflict and need no ON CONFLICT, which measured ~30 %
+   * slower on 511,000 rows.
    */
   async replaceDataset(
     m: EntityManager,
     target: { locationId: string; channel: string; connectionId: string; datasetKey: string; currency: string | null },
     cells: LosCell[],
   ): Promise<void> {
-    await m.query(`DELETE FROM los_rows WHERE location_id = $1 AND channel = $2`, [target.locationId, target.channel]);
+    const resourceIds = [...new Set(cells.map((c) => c.resourceId))];
+    await m.query(
+      `DELETE FROM los_rows WHERE channel = $2 AND (location_id = $1 OR resource_id = ANY($3::varchar[]))`,
+      [target.locationId, target.channel, textArray(resourceIds)],
+    );
     for (let i = 0; i < cells.length; i += CHUNK) {
-      const part = cells.slice(i, i + CHUNK);
+      const end = Math.min(cells.length, i + CHUNK);
+      const r: string[] = [];
+      const a: string[] = [];
+      const l: number[] = [];
+      const u: number[] = [];
+      const p: Array<number | null> = [];
+      for (let k = i; k < end; k++) {
+        const c = cells[k];
+        r.push(c.resourceId);
+        a.push(c.arrivalDate);
+        l.push(c.lengthOfStay);
+        u.push(c.unitsAvailable);
+        p.push(c.price);
+      }
       await m.query(
         `INSERT INTO los_rows (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, dataset_key, updated_at)
          SELECT r, $5, a, l, $6, $7, u, p, $8, $9, now()
-           FROM unnest($1::varchar[], $2::date[], $3::smallint[], $4::int[], $10::numeric[]) AS t(r, a, l, u, p)
-         ON CONFLICT (resource_id, channel, arrival_date, length_of_stay) DO UPDATE SET
-           units_available = EXCLUDED.units_available, price = EXCLUDED.price, currency = EXCLUDED.currency,
-           dataset_key = EXCLUDED.dataset_key, location_id = EXCLUDED.location_id, updated_at = now()`,
-        [part.map((c) => c.resourceId), part.map((c) => c.arrivalDate), part.map((c) => c.lengthOfStay), part.map((c) => c.unitsAvailable),
-          target.channel, target.locationId, target.connectionId, target.currency, target.datasetKey, part.map((c) => c.price)],
+           FROM unnest($1::varchar[], $2::date[], $3::smallint[], $4::int[], $10::numeric[]) AS t(r, a, l, u, p)`,
+        [textArray(r), textArray(a), numberArray(l), numberArray(u), target.channel, target.locationId, target.connectionId,
+          target.currency, target.datasetKey, numberArray(p)],
       );
     }
     await m.query(

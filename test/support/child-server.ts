@@ -21,6 +21,27 @@ export interface ChildServer {
   exited: Promise<number | null>;
 }
 
+const running = new Set<ChildProcess>();
+
+/**
+ * Stops every child server a test left running (a failed assertion skips its own cleanup): SIGTERM so an
+ * embedded PostgreSQL is stopped too, SIGKILL after 10 s. Without this a leaked child keeps Jest waiting.
+ */
+export async function stopChildServers(): Promise<void> {
+  await Promise.all([...running].map(async (proc) => {
+    const gone = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(timer);
+  }));
+}
+
+// Last resort if the Jest process itself ends: no orphaned server keeps the CI job alive.
+process.once('exit', () => {
+  for (const proc of running) proc.kill('SIGKILL');
+});
+
 /** Starts `src/main.ts` in its own node process, exactly as `npm start` would run it. */
 export async function startChildServer(env: Record<string, string>): Promise<ChildServer> {
   const port = await freePort();
@@ -29,6 +50,8 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -42,7 +65,10 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`child server not healthy: ${out.slice(-2000)}`);
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`child server not healthy: ${out.slice(-2000)}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return { proc, url, output: () => out, exited };
