@@ -62,6 +62,8 @@ describe('admin: connections and location mappings', () => {
       [{ provider: 'acme', externalId: '1' }, 'provider'],
       [{ provider: 'syncaroo' }, 'externalId'],
       [{ provider: 'syncaroo', externalId: 'abc' }, 'externalId'],
+      [{ provider: 'syncaroo', externalId: '0555' }, 'externalId'],
+      [{ provider: 'syncaroo', externalId: '9007199254740993' }, 'externalId'],
       [{ provider: 'syncaroo', externalId: '9', extra: true }, 'extra'],
       [{ provider: 'lockme', credentials: { accessToken: 'x' } }, 'credentials'],
       [{ provider: 'lockme', credentials: { accessToken: 'x', refreshToken: 'y', expiresAt: 'tomorrow' } }, 'credentials.expiresAt'],
@@ -101,6 +103,15 @@ describe('admin: connections and location mappings', () => {
     const s = await ctx.newConnection({ provider: 'stratech', externalId: 'org_pending' });
     expect(s.status).toBe('pending');
     await ctx.admin.patch(`/admin/connections/${s.id}`).send({ status: 'active' }).expect(409);
+    // Revoked by the provider: no way back through the admin API, not even by way of `disabled`.
+    await ctx.db.query(`UPDATE connections SET status = 'revoked', credentials = NULL WHERE id = $1`, [s.id]);
+    for (const body of [{ status: 'active' }, { status: 'disabled' }, { credentials: { refreshToken: 'rt-new-token' } }]) {
+      const r = await ctx.admin.patch(`/admin/connections/${s.id}`).send(body).expect(409);
+      expect(r.body.detail).toMatch(/revoked/);
+    }
+    await ctx.admin.patch(`/admin/connections/${s.id}`).send({ name: 'Still renamable' }).expect(200);
+    const [row] = await ctx.db.query(`SELECT status, credentials FROM connections WHERE id = $1`, [s.id]);
+    expect(row).toEqual({ status: 'revoked', credentials: null });
   });
 
   it('pages connections with a cursor and rejects a forged cursor', async () => {

@@ -233,3 +233,27 @@ describe('ingestion with two worker processes on one database', () => {
     expect(new Set(shared.calls.map((c) => c.app))).toEqual(new Set(['a', 'b']));
   });
 });
+
+describe('split deployment: INTAKE=off', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await startTestApp({
+      INTAKE: 'off', WORKER: 'off',
+      STRATECH_CLIENT_ID: 'id', STRATECH_CLIENT_SECRET: 'secret', STRATECH_WEBHOOK_SECRET: 'split-secret',
+    });
+  });
+  afterAll(async () => { await ctx.close(); });
+
+  it('refuses provider webhooks with 503 and stores nothing, but still queues an admin resync', async () => {
+    const hook = await ctx.http().post('/webhooks/stratech/split-secret').send({ eventType: 'Authorization.revoked', eventData: { organizationReference: 'org_1' } });
+    expect(hook.status).toBe(503);
+    expect(hook.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect((await ctx.db.query(`SELECT count(*)::int AS n FROM inbound_events`))[0].n).toBe(0);
+
+    const conn = await ctx.newConnection({ provider: 'stratech', externalId: 'org_split' });
+    const res = await ctx.admin.post(`/admin/connections/${conn.id}/resync`).expect(202);
+    expect(res.body.status).toBe('accepted');
+    const rows = await ctx.db.query(`SELECT provider, status, connection_id FROM inbound_events WHERE id = $1`, [res.body.eventId]);
+    expect(rows).toEqual([{ provider: 'stratech', status: 'pending', connection_id: conn.id }]);
+  });
+});

@@ -112,6 +112,24 @@ describe('lockme: resync (rooms, and reservations of the next RESYNC_DAYS days)'
     expect((await bookings(c.id))['8101'].status).toBe('confirmed');
   });
 
+  it('a room Lockme has no listing for cancels nothing there, while the next room is still synced', async () => {
+    const c = await connection();
+    fake.rooms = [{ roomid: 41, room: 'Vault', department: 6 }, { roomid: 42, room: 'Lab', department: 6 }];
+    await message(c.path, addMessage(8301, { date: warsawDate(1) }, 41));
+    await message(c.path, addMessage(8302, { date: warsawDate(1) }, 42));
+    fake.reservations.set(`42/${warsawDate(2)}`, [{ reservationid: 8303, roomid: 42, date: warsawDate(2), hour: '18:00:00', status: 1 }]);
+    fake.reservationsMissingFor.add('41');
+    try {
+      expect((await resync(c.id)).status).toBe('done');
+    } finally {
+      fake.reservationsMissingFor.delete('41');
+    }
+    const after = await bookings(c.id);
+    expect(after['8301']).toMatchObject({ status: 'confirmed', room: '41' });
+    expect(after['8302']).toMatchObject({ status: 'cancelled', room: '42' });
+    expect(after['8303']).toMatchObject({ status: 'confirmed', room: '42' });
+  });
+
   it('a listing in an unexpected shape stops the resync (dead, explained) instead of cancelling everything', async () => {
     const c = await connection();
     fake.rooms = [{ roomid: 31, room: 'Crypt', department: 5 }];

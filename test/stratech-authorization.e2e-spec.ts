@@ -90,13 +90,13 @@ describe('stratech: webhook intake and authorization', () => {
     expect(active.status).toBe('active');
   });
 
-  it('a new authorization for a connection an admin disabled stores the tokens but keeps it disabled', async () => {
+  it('a new authorization re-activates a connection an admin disabled, with the new tokens', async () => {
     const id = await kit.authorize('org_disabled_auth');
     await ctx.admin.patch(`/admin/connections/${id}`).send({ status: 'disabled' }).expect(200);
     const before = await ctx.db.query(`SELECT credentials FROM connections WHERE id = $1`, [id]);
     expect(await kit.authorize('org_disabled_auth')).toBe(id);
     const [after] = await ctx.db.query(`SELECT status, credentials FROM connections WHERE id = $1`, [id]);
-    expect(after.status).toBe('disabled');
+    expect(after.status).toBe('active');
     expect(Buffer.from(after.credentials).equals(Buffer.from(before[0].credentials))).toBe(false);
   });
 

@@ -257,6 +257,23 @@ describe('stratech: LOS datasets and partials', () => {
     expect(later.map((c) => [c.form?.refresh_token, c.status])).toEqual([[firstRefresh, 200], [rotated, 200]]);
   });
 
+  it('a refresh token Stratech refuses holds the event until the organization authorizes again', async () => {
+    const p = await park('org_refused');
+    fake.invalidateAccessTokens();
+    fake.revokeRefreshTokens(p.org);
+    fake.putDataset(dataset(p.org, p.resort, 'dc_r', 'k1', { a: [cell('2022-11-03', 1, 4, 10)] }));
+    const id = await kit.send(kit.losCreated(p.org, p.resort, 'dc_r', 'k1'));
+    const waiting = await kit.settle(id, ['held', 'dead', 'done']);
+    expect(waiting).toMatchObject({ status: 'held', connection_id: p.connectionId });
+    expect(waiting.last_error).toMatch(/refused the refresh token/);
+    expect(waiting.last_error).not.toMatch(/rt-/);
+    expect(await kit.rows(p.locationId)).toEqual([]);
+    // A new Authorization.code.created releases it; it runs with the new organization token.
+    await kit.authorize(p.org);
+    expect((await kit.settle(id, ['done', 'dead'])).status).toBe('done');
+    expect((await kit.rows(p.locationId)).map((r) => [r.arrival_date, r.units_available])).toEqual([['2022-11-03', 4]]);
+  });
+
   it('expired tokens are refreshed before the call; concurrent refreshes never present a spent refresh token', async () => {
     fake.expiresIn = 30; // inside the expiry margin: every use needs a refresh
     try {

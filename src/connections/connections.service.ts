@@ -82,14 +82,15 @@ export class ConnectionsService {
 
   async update(id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
     const current = await this.require(id);
+    if (current.status === 'revoked' && (dto.credentials || dto.status !== undefined)) {
+      // The organization withdrew its consent at the provider; only a new authorization there brings it back.
+      throw conflict('a revoked connection is re-activated by the provider (a new authorization), not by the admin API');
+    }
     if (dto.credentials) this.checkProviderRules(current.provider, current.externalId ?? undefined, dto.credentials);
     const patch: Partial<ConnectionEntity> = {};
     if (dto.name !== undefined) patch.name = dto.name;
     if (dto.credentials) patch.credentials = this.box.seal(this.normaliseCredentials(dto.credentials));
     if (dto.status !== undefined && dto.status !== current.status) {
-      if (current.status === 'revoked' && dto.status === 'active') {
-        throw conflict('a revoked connection is re-activated by the provider (a new authorization), not by the admin API');
-      }
       if (dto.status === 'active' && current.provider !== 'syncaroo' && !dto.credentials && !(await this.repo.readCredentials(id))) {
         throw conflict('the connection has no credentials yet: connect it first or send credentials');
       }
@@ -240,7 +241,8 @@ export class ConnectionsService {
   private checkProviderRules(provider: Provider, externalId: string | undefined, credentials: CredentialsDto | undefined): void {
     if (provider === 'syncaroo') {
       if (!externalId) throw badRequest('a Syncaroo connection needs externalId (its connectionId)', [{ field: 'externalId', message: 'externalId is required for syncaroo' }]);
-      if (!/^\d{1,15}$/.test(externalId)) throw badRequest('a Syncaroo connectionId is an integer', [{ field: 'externalId', message: 'externalId must be the integer Syncaroo connectionId' }]);
+      // The canonical decimal form of what the webhook's integer `connectionId` can be: no leading zeros.
+      if (!/^(0|[1-9]\d{0,15})$/.test(externalId) || !Number.isSafeInteger(Number(externalId))) throw badRequest('a Syncaroo connectionId is an integer', [{ field: 'externalId', message: 'externalId must be the integer Syncaroo connectionId, in decimal without leading zeros' }]);
       if (credentials) throw badRequest('Syncaroo uses the platform credentials from the environment', [{ field: 'credentials', message: 'credentials are not accepted for syncaroo' }]);
     }
     if (provider === 'stratech' && !externalId) {

@@ -27,6 +27,10 @@ export class IntakeService {
   /** Commits the event, then answers; processing happens later, in the worker. */
   async accept(envelope: IntakeEnvelope): Promise<WebhookAnswer> {
     if (this.config.env.INTAKE === 'off') throw serviceUnavailable('this process does not take webhooks (INTAKE=off)');
+    return this.store(envelope);
+  }
+
+  private async store(envelope: IntakeEnvelope): Promise<WebhookAnswer> {
     const result = await this.events.insert(envelope);
     this.metrics.eventsReceived.inc({ provider: envelope.provider, outcome: result.status });
     if (result.status === 'accepted') this.worker.poke();
@@ -44,9 +48,12 @@ export class IntakeService {
     return { eventId: result.eventId, status: result.status };
   }
 
-  /** Resync runs through the queue like any event: durable, retried, ordered after what came before it. */
+  /**
+   * Resync runs through the queue like any event: durable, retried, ordered after what came before it.
+   * An admin action, so it is taken also where INTAKE=off (that switch is about provider webhooks).
+   */
   async requestResync(provider: IntakeEnvelope['provider'], connectionId: string): Promise<WebhookAnswer> {
-    return this.accept({
+    return this.store({
       provider,
       eventType: RESYNC_EVENT,
       connectionId,

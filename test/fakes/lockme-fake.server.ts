@@ -37,6 +37,8 @@ export class LockmeFake {
   readonly reservations = new Map<string, unknown[]>();
   /** When false, the reservations listing answers 404 (as if Lockme had no such endpoint). */
   reservationsEndpoint = true;
+  /** Rooms whose reservations listing answers 404. */
+  readonly reservationsMissingFor = new Set<string>();
   rotateRefreshTokens = true;
   expiresIn = 3600;
   /** Delay before answering a token call (to overlap concurrent refreshes). */
@@ -164,6 +166,7 @@ export class LockmeFake {
       case 'reservations': {
         if (!this.reservationsEndpoint) return send(404, { message: 'Not found' });
         const [, , , roomId, , date] = url.pathname.split('/');
+        if (this.reservationsMissingFor.has(roomId)) return send(404, { message: 'Not found' });
         return send(200, this.reservations.get(`${roomId}/${date}`) ?? []);
       }
     }

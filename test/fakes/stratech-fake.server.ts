@@ -96,6 +96,11 @@ export class StratechFake {
     this.accessTokens.clear();
   }
 
+  /** Every refresh token of `org` stops working (the organization revoked us at Stratech's side). */
+  revokeRefreshTokens(org: string): void {
+    for (const t of this.refreshTokensOf(org)) this.refreshTokens.delete(t);
+  }
+
   /** The refresh tokens currently valid for `org`. */
   refreshTokensOf(org: string): string[] {
     return [...this.refreshTokens].filter(([, o]) => o === org).map(([t]) => t);

@@ -64,6 +64,8 @@ export class LockmeSyncHandler implements ProviderHandler, OnModuleInit {
   }
 
   async handle(event: InboundEvent): Promise<HandleResult> {
+    // Stored while enabled, run after the client credentials were removed: keep it for when they are back.
+    if (!this.config.enabled.lockme) throw new RetryableError('Lockme is not configured on this server');
     const connectionId = event.connectionId ?? (typeof event.payload.connectionId === 'string' ? event.payload.connectionId : null);
     if (!connectionId) return ignored('event carries no Lockme connection');
     const connection = await this.connections.findById(connectionId);
@@ -198,8 +200,8 @@ export class LockmeSyncHandler implements ProviderHandler, OnModuleInit {
   /**
    * Rooms from `GET /rooms` become the connection's room resources (unlisted ones `removed`); then each room's
    * reservations for the next RESYNC_DAYS local days are upserted, and bookings in that window that Lockme no
-   * longer lists are cancelled (missed `delete` messages). If Lockme has no reservations endpoint (404), only
-   * rooms are synced.
+   * longer lists are cancelled (missed `delete` messages). A room with a day Lockme answers 404 for gets its
+   * listed reservations applied but nothing cancelled.
    */
   private async resync(connectionId: string): Promise<HandleResult> {
     const mappings = await this.connections.mappingsOf(connectionId);
@@ -226,17 +228,18 @@ export class LockmeSyncHandler implements ProviderHandler, OnModuleInit {
     const now = new Date();
     let bookingsSeen = 0;
     let cancelled = 0;
+    const incomplete: string[] = [];
     for (const room of rooms) {
       const placement = placements.get(room.roomId)!;
       const timeZone = await this.timeZoneOf(placement.locationId);
       const dates = Array.from({ length: days }, (_, i) => localDate(now, timeZone, i));
       const perDay = await mapLimit(dates, RESYNC_CONCURRENCY, (date) =>
         this.tokens.withAccessToken(connectionId, (t) => this.api.listReservations(t, room.roomId, date)));
-      if (perDay.some((list) => list === null)) {
-        this.logger.warn({ connectionId }, 'Lockme has no reservations listing (404): resync covered rooms only');
-        return done(connectionId);
-      }
-      const listed = (perDay as LockmeReservation[][]).flat();
+      // A day Lockme has no listing for (404) leaves this room's picture incomplete: what was listed is
+      // applied, but nothing of this room is cancelled. The other rooms go on.
+      const complete = perDay.every((list) => list !== null);
+      if (!complete) incomplete.push(room.roomId);
+      const listed = perDay.filter((list): list is LockmeReservation[] => list !== null).flat();
       await this.dataSource.transaction(async (m) => {
         for (const r of listed) {
           const mapped = toBookingFields(r, timeZone);
@@ -248,10 +251,13 @@ export class LockmeSyncHandler implements ProviderHandler, OnModuleInit {
         }
         const from = wallTimeToUtc(dates[0], '00:00:00', timeZone)!;
         const to = wallTimeToUtc(localDate(now, timeZone, days), '00:00:00', timeZone)!;
-        cancelled += await this.cancelUnlisted(m, connectionId, placement.resourceId, from, to, listed.map((r) => r.reservationId!));
+        if (complete) cancelled += await this.cancelUnlisted(m, connectionId, placement.resourceId, from, to, listed.map((r) => r.reservationId!));
       });
     }
-    this.logger.log({ connectionId, rooms: rooms.length, bookings: bookingsSeen, cancelled, days }, 'Lockme resync done');
+    if (incomplete.length > 0) {
+      this.logger.warn({ connectionId, rooms: incomplete.slice(0, 20) }, 'Lockme answered 404 for some reservation days: nothing cancelled in those rooms');
+    }
+    this.logger.log({ connectionId, rooms: rooms.length, bookings: bookingsSeen, cancelled, days, incompleteRooms: incomplete.length }, 'Lockme resync done');
     return done(connectionId);
   }
 

@@ -51,6 +51,12 @@ export type LosFetch =
   /** The organization token was refused: refresh it once and ask again. */
   | { status: 'unauthorized' };
 
+/**
+ * The identity server refused the grant (a used or expired code, a revoked refresh token): only a new
+ * authorization by the organization helps, so retrying is pointless.
+ */
+export class StratechGrantRejectedError extends PermanentError {}
+
 const TOKEN_TIMEOUT_MS = 15_000;
 /** A full dataset can be tens of megabytes. */
 const DATASET_TIMEOUT_MS = 120_000;
@@ -110,6 +116,9 @@ export class StratechApiClient {
       body: form,
       timeoutMs: TOKEN_TIMEOUT_MS,
     });
+    if (res.status === 400 || res.status === 401 || res.status === 403) {
+      throw new StratechGrantRejectedError(`${what}: the identity server refused the grant (${res.status})`);
+    }
     raiseForStatus(res, what);
     const body = res.body;
     if (!body || typeof body.access_token !== 'string' || body.access_token === '') {

@@ -2,16 +2,17 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConnectionsService } from '../../connections/connections.service';
+import { AppConfig } from '../../config/app-config';
 import type { ConnectionEntity } from '../../connections/entities/connection.entity';
 import type { LocationMappingEntity } from '../../connections/entities/location-mapping.entity';
 import { HandlerRegistry } from '../../ingestion/handler.registry';
 import {
-  done, HandleResult, held, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT,
+  done, HandleResult, held, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT, RetryableError,
 } from '../../ingestion/provider-handler';
 import { LosRepository } from '../../inventory/los.repository';
 import { generateResourceId } from '../../inventory/resource-id';
 import { ResourcesRepository } from '../../inventory/resources.repository';
-import { StratechApiClient, StratechLosDataset } from './stratech-api.client';
+import { StratechApiClient, StratechGrantRejectedError, StratechLosDataset } from './stratech-api.client';
 import { hashCode, StratechCredentials, StratechTokenStore } from './stratech-token.store';
 import {
   CodeCreatedData, LosCreatedData, LosUpdatedData, RevokedData, STRATECH_EVENTS, validateEventData,
@@ -40,6 +41,7 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     private readonly resources: ResourcesRepository,
     private readonly los: LosRepository,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -47,6 +49,8 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
   }
 
   async handle(event: InboundEvent): Promise<HandleResult> {
+    // Stored while enabled, run after the client credentials were removed: keep it for when they are back.
+    if (!this.config.enabled.stratech) throw new RetryableError('Stratech is not configured on this server');
     if (event.eventType === RESYNC_EVENT) {
       // Stratech pushes datasets; there is no endpoint we know of that lists them to pull again.
       return ignored('stratech has no listing API; datasets arrive by webhook', event.connectionId ?? undefined);
@@ -83,12 +87,8 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     const tokens = await this.client.exchangeCode(org, data.code, data.redirectUri ?? undefined);
     if (!tokens.refreshToken) throw new PermanentError('Stratech authorization code exchange: the answer has no refresh_token');
     const credentials: StratechCredentials = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt, codeHash };
-    if (existing?.status === 'disabled') {
-      // An admin switched it off here: keep it off, but with the new authorization ready for re-enabling.
-      await this.connections.saveCredentials(existing.id, credentials);
-      this.logger.log({ connectionId: existing.id }, 'stratech authorization stored; connection stays disabled');
-      return done(existing.id);
-    }
+    // CONTRACT.md section 5: the connection becomes active, whatever it was (pending, disabled, revoked).
+    // Releases the events held for want of a (working) authorization.
     const connection = await this.connections.activateWithCredentials('stratech', org, credentials);
     this.logger.log({ connectionId: connection.id, previous: existing?.status ?? 'none' }, 'stratech organization authorized');
     return done(connection.id);
@@ -133,7 +133,14 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     const t = await this.target(data.organizationReference, data.resortReference);
     if (!('connection' in t)) return t;
     const connectionId = t.connection.id;
-    const dataset = await this.fetchDataset(t, data.channelReference, data.key);
+    let dataset: StratechLosDataset | null;
+    try {
+      dataset = await this.fetchDataset(t, data.channelReference, data.key);
+    } catch (e) {
+      // The refresh token was revoked or expired at Stratech: wait for the organization to authorize again.
+      if (e instanceof StratechGrantRejectedError) return held('Stratech refused the refresh token: waiting for a new authorization', connectionId);
+      throw e;
+    }
     // A dataset Stratech no longer has was superseded by a newer one, whose own event follows.
     if (!dataset) return ignored(`LOS dataset ${JSON.stringify(data.key)} not found at Stratech (superseded or expired)`, connectionId);
     const started = Date.now();
