@@ -49,6 +49,27 @@ describe('ingestion pipeline', () => {
     expect(c.eventId).not.toBe(a.eventId);
   });
 
+  it('under concurrent intake (shared multi-row INSERTs) every event is stored once and identical bodies coalesce', async () => {
+    const part = `p-${randomUUID()}`;
+    let open!: () => void;
+    handler.gates.set(150, new Promise<void>((r) => { open = r; }));
+    await intake(ctx).accept(envelope(P, 150, part));
+    await waitFor(async () => handler.calls.some((c) => c.n === 150));
+    const same = await Promise.all(Array.from({ length: 15 }, () => intake(ctx).accept(envelope(P, 151, part, { coalesceKey: `burst-${part}` }))));
+    const distinct = await Promise.all(Array.from({ length: 40 }, (_, i) => intake(ctx).accept(envelope(P, 160 + i, `p-burst-${i}-${part}`))));
+    expect(same.filter((a) => a.status === 'accepted')).toHaveLength(1);
+    expect(new Set(same.map((a) => a.eventId)).size).toBe(1);
+    expect(distinct.every((a) => a.status === 'accepted')).toBe(true);
+    expect(new Set(distinct.map((a) => a.eventId)).size).toBe(40);
+    const [{ n }] = await ctx.db.query(`SELECT count(*)::int AS n FROM inbound_events WHERE id = ANY($1::uuid[])`, [[...distinct, ...same].map((a) => a.eventId)]);
+    expect(n).toBe(41);
+    // A partition key longer than the column still stores (as its hash) and keeps its order.
+    const long = await intake(ctx).accept(envelope(P, 199, `p-${'x'.repeat(600)}`));
+    expect((await ctx.db.query(`SELECT partition_key FROM inbound_events WHERE id = $1`, [long.eventId]))[0].partition_key).toMatch(/^sha256:[0-9a-f]{64}$/);
+    open();
+    await waitFor(async () => (await statusOf(ctx, same[0].eventId)).status === 'done');
+  });
+
   it('retries a failing event with backoff, then succeeds', async () => {
     const e = await intake(ctx).accept(envelope(P, 200, `p-${randomUUID()}`, { payloadExtra: { failTimes: 2 } }));
     await waitFor(async () => (await statusOf(ctx, e.eventId)).status === 'done');

@@ -42,6 +42,7 @@ describe('stratech webhook validator', () => {
     [null, 'body'], [[], 'body'], ['x', 'body'],
     [{ eventData: {} }, 'eventType'], [{ eventType: 3, eventData: {} }, 'eventType'], [{ eventType: '', eventData: {} }, 'eventType'],
     [{ eventType: 'X' }, 'eventData'], [{ eventType: 'X', eventData: [] }, 'eventData'], [{ eventType: 'X', eventData: null }, 'eventData'],
+    [{ eventType: 'E'.repeat(101), eventData: {} }, 'eventType'],
   ])('envelope %j → error on %s', (body, field) => {
     expect(fields(validateEnvelope(body))).toContain(field);
   });

@@ -58,7 +58,7 @@ export function validateEnvelope(body: unknown): FieldError[] {
   if (!isObject(body)) return [{ field: 'body', message: 'body must be a JSON object' }];
   const errors: FieldError[] = [];
   if (typeof body.eventType !== 'string' || body.eventType.length === 0) errors.push({ field: 'eventType', message: 'eventType must be a non-empty string' });
-  else if (body.eventType.length > 200) errors.push({ field: 'eventType', message: 'eventType must be at most 200 characters' });
+  else if (body.eventType.length > 100) errors.push({ field: 'eventType', message: 'eventType must be at most 100 characters' });
   if (!isObject(body.eventData)) errors.push({ field: 'eventData', message: 'eventData must be an object' });
   return errors;
 }
