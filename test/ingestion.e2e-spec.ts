@@ -278,3 +278,30 @@ describe('split deployment: INTAKE=off', () => {
     expect(rows).toEqual([{ provider: 'stratech', status: 'pending', connection_id: conn.id }]);
   });
 });
+
+describe('worker shutdown', () => {
+  it('puts claimed events that never started back in line, their claim not counted', async () => {
+    const owner = await startTestApp({ WORKER: 'off' });
+    const ctx = await startTestApp({ WORKER_CONCURRENCY: '1' }, { shareDatabaseWith: owner });
+    try {
+      const handler = new ScriptedHandler(P, 'shutdown');
+      install(ctx, handler);
+      let open!: () => void;
+      handler.gates.set(1, new Promise<void>((r) => { open = r; }));
+      const running = await intake(ctx).accept(envelope(P, 1, 'p-s1'));
+      await waitFor(async () => handler.calls.some((c) => c.n === 1));
+      // With the one slot busy, the next event is claimed ahead and waits in the worker.
+      const waiting = await intake(ctx).accept(envelope(P, 2, 'p-s2'));
+      await waitFor(async () => (await statusOf(owner, waiting.eventId)).status === 'processing');
+      const closing = ctx.close();
+      open();
+      await closing;
+      expect(handler.calls.map((c) => c.n)).toEqual([1]);
+      const [row] = await owner.db.query('SELECT status, attempts, locked_until FROM inbound_events WHERE id = $1', [waiting.eventId]);
+      expect(row).toEqual({ status: 'pending', attempts: 0, locked_until: null });
+      expect((await statusOf(owner, running.eventId)).status).toBe('done');
+    } finally {
+      await owner.close();
+    }
+  });
+});

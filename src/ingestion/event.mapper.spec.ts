@@ -13,7 +13,7 @@ describe('redactSecrets', () => {
 
 describe('toEventView', () => {
   it('shows nextAttemptAt only while a retry is due', () => {
-    const base = { id: 'e', seq: '1', provider: 'syncaroo', connection_id: null, event_type: 't', partition_key: 'p', payload: {}, headers: {},
+    const base = { id: 'e', seq: '1', provider: 'syncaroo', connection_id: null, event_type: 't', partition_key: 'p', priority: 5, payload: {}, headers: {},
       received_at: new Date('2026-01-01T00:00:00Z'), processed_at: null, attempts: 1, next_attempt_at: new Date('2026-01-01T00:01:00Z'), last_error: 'x' };
     expect(toEventView({ ...base, status: 'failed' }).nextAttemptAt).toBe('2026-01-01T00:01:00.000Z');
     expect(toEventView({ ...base, status: 'dead' }).nextAttemptAt).toBeNull();

@@ -16,6 +16,7 @@ export interface StoredEventRow {
   event_type: string;
   status: EventStatus;
   partition_key: string;
+  priority: number;
   payload: Record<string, unknown>;
   headers: Record<string, string>;
   received_at: Date;
@@ -155,12 +156,39 @@ export class EventsRepository {
     return results[results.length - 1].rows;
   }
 
+  /** Finished events share UPDATEs the same way intake shares INSERTs. */
   async markDone(id: string, status: 'done' | 'ignored', connectionId: string | null, note: string | null): Promise<void> {
+    await this.finishes.submit({ id, status, connectionId, note });
+  }
+
+  private readonly finishes = new MicroBatcher<{ id: string; status: 'done' | 'ignored'; connectionId: string | null; note: string | null }, void>(
+    async (items) => {
+      const params: unknown[] = [];
+      const tuples = items.map((f) => {
+        const b = params.length;
+        params.push(f.id, f.status, f.connectionId, f.note);
+        return `($${b + 1}::uuid, $${b + 2}::varchar, $${b + 3}::uuid, $${b + 4}::text)`;
+      });
+      await this.pool.query(
+        `UPDATE inbound_events e SET status = v.status, processed_at = now(), locked_until = NULL, next_attempt_at = NULL,
+                last_error = v.note, connection_id = COALESCE(v.connection_id, e.connection_id), coalesce_key = NULL
+           FROM (VALUES ${tuples.join(', ')}) AS v(id, status, connection_id, note)
+          WHERE e.id = v.id`,
+        params,
+      );
+      return items.map(() => undefined);
+    },
+    2,
+    200,
+  );
+
+  /** Claimed events that never started (a stopping worker): pending again, the claim not counted. */
+  async release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
     await this.pool.query(
-      `UPDATE inbound_events SET status = $2, processed_at = now(), locked_until = NULL, next_attempt_at = NULL,
-              last_error = $4, connection_id = COALESCE($3, connection_id), coalesce_key = NULL
-        WHERE id = $1`,
-      [id, status, connectionId, note],
+      `UPDATE inbound_events SET status = 'pending', attempts = GREATEST(attempts - 1, 0), locked_until = NULL, next_attempt_at = now()
+        WHERE id = ANY($1::uuid[]) AND status = 'processing'`,
+      [ids],
     );
   }
 
