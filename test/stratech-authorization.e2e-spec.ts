@@ -9,19 +9,11 @@ describe('stratech: webhook intake and authorization', () => {
   let kit: StratechKit;
 
   beforeAll(async () => {
-    fake = await StratechFake.start();
-    ctx = await startTestApp({
-      STRATECH_API_URL: fake.baseUrl,
-      STRATECH_TOKEN_URL: fake.tokenUrl,
-      STRATECH_CLIENT_ID: fake.clientId,
-      STRATECH_CLIENT_SECRET: fake.clientSecret,
-      STRATECH_WEBHOOK_SECRET: SECRET,
-    });
-    kit = new StratechKit(ctx, fake, SECRET);
+    kit = await StratechKit.start(SECRET);
+    ({ fake, ctx } = kit);
   });
   afterAll(async () => {
-    await ctx?.close();
-    await fake?.close();
+    await kit?.close();
   });
 
   it('exchanges the code (form-encoded, client credentials, redirect_uri) and activates a new connection', async () => {

@@ -1,5 +1,5 @@
 import { FakeLosDataset, StratechFake, StratechKit } from './fakes/stratech-fake.server';
-import { startTestApp, TestContext } from './support/test-app';
+import type { TestContext } from './support/test-app';
 
 const SECRET = 'stratech-webhook-secret-0123';
 
@@ -21,19 +21,11 @@ describe('stratech: LOS datasets and partials', () => {
   let kit: StratechKit;
 
   beforeAll(async () => {
-    fake = await StratechFake.start();
-    ctx = await startTestApp({
-      STRATECH_API_URL: fake.baseUrl,
-      STRATECH_TOKEN_URL: fake.tokenUrl,
-      STRATECH_CLIENT_ID: fake.clientId,
-      STRATECH_CLIENT_SECRET: fake.clientSecret,
-      STRATECH_WEBHOOK_SECRET: SECRET,
-    });
-    kit = new StratechKit(ctx, fake, SECRET);
+    kit = await StratechKit.start(SECRET);
+    ({ fake, ctx } = kit);
   });
   afterAll(async () => {
-    await ctx?.close();
-    await fake?.close();
+    await kit?.close();
   });
 
   /** Authorized organization with one mapped resort. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TestContext } from '../support/test-app';
+import { startTestApp, TestContext } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 
 export interface StratechFakeCall {
@@ -219,6 +219,24 @@ export class StratechKit {
   private n = 0;
 
   constructor(readonly ctx: TestContext, readonly fake: StratechFake, readonly secret: string) {}
+
+  /** A fake Stratech and the app configured against it. */
+  static async start(secret: string): Promise<StratechKit> {
+    const fake = await StratechFake.start();
+    const ctx = await startTestApp({
+      STRATECH_API_URL: fake.baseUrl,
+      STRATECH_TOKEN_URL: fake.tokenUrl,
+      STRATECH_CLIENT_ID: fake.clientId,
+      STRATECH_CLIENT_SECRET: fake.clientSecret,
+      STRATECH_WEBHOOK_SECRET: secret,
+    });
+    return new StratechKit(ctx, fake, secret);
+  }
+
+  async close(): Promise<void> {
+    await this.ctx.close();
+    await this.fake.close();
+  }
 
   post(body: unknown, secret = this.secret) {
     return this.ctx.http().post(`/webhooks/stratech/${encodeURIComponent(secret)}`).set('Content-Type', 'application/json').send(body as object);
