@@ -162,12 +162,14 @@ try {
   });
 
   // ---- plans: the SQL GET /los runs (a copy of InventoryQueryRepository.listLos, parameters as it binds them) ----
-  const select = `SELECT resource_id, channel, to_char(arrival_date, 'YYYY-MM-DD') AS arrival_date, length_of_stay, units_available, price, currency, updated_at FROM los_rows`;
-  const order = (n) => `ORDER BY resource_id, channel, arrival_date, length_of_stay LIMIT $${n}`;
+  const select = `SELECT resource_id, channel, to_char(arrival_date, 'YYYY-MM-DD') AS arrival_day, length_of_stay, units_available, price, currency, updated_at FROM los_rows`;
+  // A location or channel query pages by arrival date; a resource query by resource (see listLos).
+  const byArrival = (n) => `ORDER BY arrival_date, resource_id, channel, length_of_stay LIMIT $${n}`;
+  const byResource = (n) => `ORDER BY resource_id, channel, arrival_date, length_of_stay LIMIT $${n}`;
   const plans = [
-    ['location + channel + window + stay + minUnits', `${select} WHERE location_id = $1 AND channel = $2 AND arrival_date >= $3::date AND arrival_date <= $4::date AND length_of_stay = $5::smallint AND units_available >= $6::int ${order(7)}`, [locationId, 'dc_load', dateAt(100), dateAt(113), 7, 1, 101]],
-    ['resource + channel + month', `${select} WHERE resource_id = $1 AND channel = $2 AND arrival_date >= $3::date AND arrival_date <= $4::date ${order(5)}`, [resourceIds[42], 'dc_load', dateAt(100), dateAt(130), 101]],
-    ['location only', `${select} WHERE location_id = $1 ${order(2)}`, [locationId, 101]],
+    ['location + channel + window + stay + minUnits', `${select} WHERE location_id = $1 AND channel = $2 AND arrival_date >= $3::date AND arrival_date <= $4::date AND length_of_stay = $5::smallint AND units_available >= $6::int ${byArrival(7)}`, [locationId, 'dc_load', dateAt(100), dateAt(113), 7, 1, 101]],
+    ['resource + channel + month', `${select} WHERE resource_id = $1 AND channel = $2 AND arrival_date >= $3::date AND arrival_date <= $4::date ${byResource(5)}`, [resourceIds[42], 'dc_load', dateAt(100), dateAt(130), 101]],
+    ['location only', `${select} WHERE location_id = $1 ${byArrival(2)}`, [locationId, 101]],
   ];
   for (const [name, sql, params] of plans) {
     const rows = await ds.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`, params);
