@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { EventsService } from '../src/ingestion/events.service';
 import { startTestApp, TestContext } from './support/test-app';
 import { envelope, install, intake, ScriptedHandler } from './support/test-handler';
@@ -201,6 +203,47 @@ describe('ingestion housekeeping and timeouts', () => {
     const row = await statusOf(ctx, e.eventId);
     expect(row.attempts).toBe(2);
     expect(handler.calls.filter((c) => c.n === 900).map((c) => c.attempt)).toEqual([1, 2]);
+  });
+
+  it('aborts the outbound call of a handler out of time, and fails the event only once the handler stopped', async () => {
+    const seen: Array<{ n: number; aborted: boolean }> = [];
+    const server = createServer((req, res) => {
+      const entry = { n: seen.length + 1, aborted: false };
+      seen.push(entry);
+      // The first call never answers: the handler's timeout must abort it.
+      if (entry.n === 1) {
+        req.on('close', () => { entry.aborted = !res.writableEnded; });
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`;
+    const e = await intake(ctx).accept(envelope(P, 910, `p-${randomUUID()}`, { payloadExtra: { fetchUrl: url } }));
+    try {
+      await waitFor(async () => (await statusOf(ctx, e.eventId)).status === 'done');
+      expect(seen.map((c) => c.aborted)).toEqual([true, false]);
+      // The retry started only after the first run had stopped: the two never ran side by side.
+      const [first, second] = handler.calls.filter((c) => c.n === 910);
+      expect(first.endedAt).toBeDefined();
+      expect(second.startedAt).toBeGreaterThanOrEqual(first.endedAt!);
+      expect((await statusOf(ctx, e.eventId)).attempts).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('lets a handler allow an event more time than HANDLER_TIMEOUT_MS, and keeps its lock alive meanwhile', async () => {
+    const e = await intake(ctx).accept(envelope(P, 920, `p-${randomUUID()}`, { payloadExtra: { sleepMs: 1200, timeoutMs: 5000 } }));
+    await waitFor(async () => handler.calls.some((c) => c.n === 920));
+    const [first] = await ctx.db.query('SELECT locked_until FROM inbound_events WHERE id = $1', [e.eventId]);
+    await new Promise((r) => setTimeout(r, 600));
+    const [later] = await ctx.db.query('SELECT status, locked_until FROM inbound_events WHERE id = $1', [e.eventId]);
+    expect(later.status).toBe('processing');
+    expect(new Date(later.locked_until).getTime()).toBeGreaterThan(new Date(first.locked_until).getTime());
+    await waitFor(async () => (await statusOf(ctx, e.eventId)).status === 'done');
+    expect((await statusOf(ctx, e.eventId)).attempts).toBe(1);
   });
 
   it('deletes finished events older than EVENT_RETENTION_DAYS and keeps the rest', async () => {

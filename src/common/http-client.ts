@@ -1,3 +1,4 @@
+import { handlerContext } from '../ingestion/handler-context';
 import { PermanentError, RetryableError } from '../ingestion/provider-handler';
 import { parseRetryAfter } from '../ingestion/retry.policy';
 
@@ -25,6 +26,13 @@ export function describeUrl(url: string): string {
   }
 }
 
+/** The call's own timeout, and the worker's abort when the handler making the call runs out of time. */
+function requestSignal(timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const handler = handlerContext.getStore()?.signal;
+  return handler ? AbortSignal.any([timeout, handler]) : timeout;
+}
+
 /**
  * One outbound HTTP call with a hard timeout. Network failures and timeouts become RetryableError;
  * the caller decides what each status means (see `raiseForStatus`). Never puts headers or tokens in errors.
@@ -39,10 +47,11 @@ export async function httpRequest<T = unknown>(url: string, req: HttpRequest = {
   }
   let res: Response;
   try {
-    res = await fetch(url, { method: req.method ?? 'GET', headers, body, signal: AbortSignal.timeout(req.timeoutMs ?? 15_000), redirect: 'error' });
+    res = await fetch(url, { method: req.method ?? 'GET', headers, body, signal: requestSignal(req.timeoutMs ?? 15_000), redirect: 'error' });
   } catch (e) {
     const name = (e as Error).name;
-    throw new RetryableError(`${req.method ?? 'GET'} ${describeUrl(url)} failed: ${name === 'TimeoutError' ? 'timed out' : 'network error'}`);
+    const why = name === 'TimeoutError' ? 'timed out' : name === 'AbortError' ? 'aborted (handler timeout)' : 'network error';
+    throw new RetryableError(`${req.method ?? 'GET'} ${describeUrl(url)} failed: ${why}`);
   }
   const text = await res.text();
   let parsed: unknown = text;

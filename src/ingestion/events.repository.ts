@@ -182,6 +182,16 @@ export class EventsRepository {
     200,
   );
 
+  /** Heartbeat of a live worker: its claimed events stay locked while they run or wait for a slot. */
+  async extendLocks(ids: string[], lockMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query(
+      `UPDATE inbound_events SET locked_until = now() + ($2::int * interval '1 millisecond')
+        WHERE id = ANY($1::uuid[]) AND status = 'processing'`,
+      [ids, Math.floor(lockMs)],
+    );
+  }
+
   /** Claimed events that never started (a stopping worker): pending again, the claim not counted. */
   async release(ids: string[]): Promise<void> {
     if (ids.length === 0) return;

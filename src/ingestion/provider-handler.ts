@@ -66,6 +66,8 @@ export interface ProviderHandler {
   resyncPartitionKey?(connectionId: string): string;
   /** Called when a delivery repeats an event that is already `done` (Lockme: acknowledge again). */
   onDuplicateOfDone?(event: InboundEvent): Promise<void>;
+  /** A longer time limit than HANDLER_TIMEOUT_MS for events known to take long (a full dataset, a resync). */
+  timeoutFor?(event: InboundEvent): number | undefined;
 }
 
 export const PROVIDER_HANDLERS = Symbol('PROVIDER_HANDLERS');

@@ -1,3 +1,4 @@
+import { httpRequest } from '../../src/common/http-client';
 import { HandlerRegistry } from '../../src/ingestion/handler.registry';
 import { IntakeService } from '../../src/ingestion/intake.service';
 import { done, HandleResult, held, InboundEvent, IntakeEnvelope, ProviderHandler, PRIORITY } from '../../src/ingestion/provider-handler';
@@ -9,11 +10,13 @@ export interface Call {
   n: number;
   attempt: number;
   app: string;
+  startedAt: number;
+  endedAt?: number;
 }
 
 /**
  * A provider handler for ingestion tests. Its behaviour per event is scripted through the payload:
- * `{n, failTimes?, hold?, sleepMs?, hangOnFirstAttempt?}`; `gates` lets a test keep a partition busy until it opens the gate.
+ * `{n, failTimes?, hold?, sleepMs?, hangOnFirstAttempt?, fetchUrl?, timeoutMs?}`; `gates` lets a test keep a partition busy until it opens the gate.
  */
 export class ScriptedHandler implements ProviderHandler {
   readonly calls: Call[] = [];
@@ -22,13 +25,32 @@ export class ScriptedHandler implements ProviderHandler {
 
   constructor(readonly provider: any, private readonly app: string, private readonly shared?: ScriptedHandler) {}
 
+  /** `{timeoutMs}` in the payload: this event may run that long (ProviderHandler.timeoutFor). */
+  timeoutFor(event: InboundEvent): number | undefined {
+    return (event.payload as { timeoutMs?: number }).timeoutMs;
+  }
+
   async handle(event: InboundEvent): Promise<HandleResult> {
     const owner = this.shared ?? this;
-    const p = event.payload as { n: number; failTimes?: number; hold?: boolean; sleepMs?: number; hangOnFirstAttempt?: boolean };
-    owner.calls.push({ eventId: event.id, partitionKey: event.partitionKey, n: p.n, attempt: event.attempts, app: this.app });
+    const p = event.payload as { n: number; failTimes?: number; hold?: boolean; sleepMs?: number; hangOnFirstAttempt?: boolean; fetchUrl?: string };
+    const call: Call = { eventId: event.id, partitionKey: event.partitionKey, n: p.n, attempt: event.attempts, app: this.app, startedAt: performance.now() };
+    owner.calls.push(call);
+    try {
+      return await this.run(owner, event, p);
+    } finally {
+      call.endedAt = performance.now();
+    }
+  }
+
+  private async run(
+    owner: ScriptedHandler,
+    event: InboundEvent,
+    p: { n: number; failTimes?: number; hold?: boolean; sleepMs?: number; hangOnFirstAttempt?: boolean; fetchUrl?: string },
+  ): Promise<HandleResult> {
     const gate = owner.gates.get(p.n);
     if (gate) await gate;
     if (p.sleepMs) await new Promise((r) => setTimeout(r, p.sleepMs));
+    if (p.fetchUrl) await httpRequest(p.fetchUrl, { timeoutMs: 60_000 });
     if (p.hangOnFirstAttempt && event.attempts === 1) await new Promise(() => undefined);
     if (p.hold && !owner.holdOpen.has(p.n)) return held('waiting for the test to release it');
     if (p.failTimes && event.attempts <= p.failTimes) throw new Error(`scripted failure ${event.attempts}`);

@@ -48,6 +48,11 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     this.registry.register(this);
   }
 
+  /** A full dataset is tens of megabytes to fetch (DATASET_TIMEOUT_MS) and hundreds of thousands of rows to write. */
+  timeoutFor(event: InboundEvent): number | undefined {
+    return event.eventType === STRATECH_EVENTS.losCreated ? 180_000 : undefined;
+  }
+
   async handle(event: InboundEvent): Promise<HandleResult> {
     // Stored while enabled, run after the client credentials were removed: keep it for when they are back.
     if (!this.config.enabled.stratech) throw new RetryableError('Stratech is not configured on this server');

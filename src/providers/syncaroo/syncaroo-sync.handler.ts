@@ -46,6 +46,11 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     this.registry.register(this);
   }
 
+  /** A resync reads every room/location the connection lists, one call after another: minutes, not seconds. */
+  timeoutFor(event: InboundEvent): number | undefined {
+    return event.eventType === RESYNC_EVENT ? 600_000 : undefined;
+  }
+
   async handle(event: InboundEvent): Promise<HandleResult> {
     if (event.eventType === RESYNC_EVENT) return this.resync(event);
     // Stored bodies are re-checked: SYNCAROO_API_URL may have changed since intake.
