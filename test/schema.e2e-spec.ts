@@ -16,4 +16,25 @@ describe('schema', () => {
       await db.drop();
     }
   });
+
+  it('partial indexes carry the predicates the entities declare (TypeORM does not diff a changed WHERE)', async () => {
+    const db = await createTestDatabase();
+    const ds = new DataSource({ ...buildDataSourceOptions(db.url, 1), migrations: [] });
+    await ds.initialize();
+    try {
+      const declared = ds.entityMetadatas.flatMap((m) => m.indices.filter((i) => i.where).map((i) => ({ name: i.name, where: i.where! })));
+      expect(declared.length).toBeGreaterThan(0);
+      // Compared as words: PostgreSQL rewrites `IN (...)` to `= ANY (ARRAY[...])` and adds casts.
+      const NOISE = new Set(['in', 'any', 'array', 'text', 'character', 'varying']);
+      const words = (w: string) => (w.toLowerCase().match(/[a-z_]+/g) ?? []).filter((x) => !NOISE.has(x)).sort();
+      for (const index of declared) {
+        const [row] = await ds.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [index.name]);
+        const actual = /WHERE (.*)$/.exec(row.indexdef)![1];
+        expect({ index: index.name, where: words(actual) }).toEqual({ index: index.name, where: words(index.where) });
+      }
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
+import { escapeLiteral, type Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { MicroBatcher } from '../common/micro-batcher';
@@ -133,6 +133,7 @@ export class EventsRepository {
     // implicit transaction of one multi-statement query; the two integers are ours, inlined because that
     // protocol takes no parameters). Measured: 0.7 ms per claim with 7,000 or 100,000 events waiting; the
     // NOT EXISTS form took 19 ms at 7,000, and a 5,000-event drain without statistics went from 21 s to 5 s.
+    // Events waiting behind an earlier one of their partition are parked out of the index (`parkBlocked`).
     const n = Math.max(1, Math.floor(limit));
     const lock = Math.max(0, Math.floor(lockMs));
     const results = (await this.pool.query(
@@ -142,7 +143,7 @@ export class EventsRepository {
           SET status = 'processing', attempts = e.attempts + 1, locked_until = now() + interval '${lock} milliseconds'
         WHERE e.id IN (
           SELECT c.id FROM inbound_events c
-           WHERE c.status IN ('pending', 'failed', 'processing')
+           WHERE c.status IN ('pending', 'failed', 'processing') AND NOT c.parked
              AND CASE WHEN c.status = 'processing' THEN c.locked_until < now() ELSE c.next_attempt_at <= now() END
              AND c.seq = (
                SELECT p.seq FROM inbound_events p
@@ -154,6 +155,85 @@ export class EventsRepository {
         RETURNING e.*`,
     )) as unknown as Array<{ rows: StoredEventRow[] }>;
     return results[results.length - 1].rows;
+  }
+
+  /**
+   * Parks pending events that wait behind an earlier event of their partition: they leave the claim index
+   * until that one finishes (`unparkNext`), so a queue of thousands for one item (a Lockme account after an
+   * outage, a connection waiting for its tokens) is walked once here, not by every claim (measured: 10,000
+   * waiting behind one event made every claim take 138 ms; parked, 2,000 other events were claimed in 1.7 s
+   * instead of 17 s). Walks the front of the queue in claim order, `limit` rows at most.
+   */
+  async parkBlocked(limit = 5000): Promise<number> {
+    const results = (await this.pool.query(
+      `SET LOCAL enable_seqscan = off;
+       SET LOCAL enable_sort = off;
+       WITH front AS MATERIALIZED (
+         SELECT c.id, c.seq, c.partition_key FROM inbound_events c
+          WHERE c.status IN ('pending', 'failed', 'processing') AND NOT c.parked
+          ORDER BY c.priority, c.seq
+          LIMIT ${Math.max(1, Math.floor(limit))}),
+       blocked AS MATERIALIZED (
+         SELECT f.id FROM front f
+          WHERE f.seq <> (
+            SELECT p.seq FROM inbound_events p
+             WHERE p.partition_key = f.partition_key AND p.status IN ('pending', 'failed', 'processing', 'held')
+             ORDER BY p.seq LIMIT 1))
+       UPDATE inbound_events e SET parked = true
+         FROM blocked b
+        WHERE e.id = b.id AND e.status = 'pending' AND NOT e.parked`,
+    )) as unknown as Array<{ rowCount: number | null }>;
+    const parked = results[results.length - 1].rowCount ?? 0;
+    if (parked > 0) this.anyParked = true;
+    return parked;
+  }
+
+  /**
+   * After events finished for good (done, ignored, dead), the event now first in each of their partitions,
+   * if parked, goes back into the claim index. Driven by the small `parked` index: nothing to do costs
+   * nothing. A race with a concurrent `parkBlocked` is repaired by `unparkHeads`.
+   */
+  private async unparkNext(partitionKeys: string[]): Promise<void> {
+    // Most of the time nothing is parked anywhere (the sweep keeps this flag): then this costs nothing.
+    if (partitionKeys.length === 0 || !this.anyParked) return;
+    // Literals inlined (escaped by pg) so SET LOCAL can keep the planner on the `parked` index even when the
+    // table's statistics are stale; a sequential scan per finished batch was the measured alternative.
+    const keys = [...new Set(partitionKeys)].map((k) => escapeLiteral(k)).join(', ');
+    await this.pool.query(
+      `SET LOCAL enable_seqscan = off;
+       UPDATE inbound_events n SET parked = false
+        WHERE n.parked AND n.partition_key IN (${keys})
+          AND n.seq = (
+            SELECT p.seq FROM inbound_events p
+             WHERE p.partition_key = n.partition_key AND p.status IN ('pending', 'failed', 'processing', 'held')
+             ORDER BY p.seq LIMIT 1)`,
+    );
+  }
+
+  /** Whether any event is parked, as of the last sweep (`refreshParked`) or this process's own parking. */
+  private anyParked = false;
+
+  /** Cheap (the `parked` partial index): is anything parked, in any process? */
+  async refreshParked(): Promise<boolean> {
+    const results = (await this.pool.query(
+      `SET LOCAL enable_seqscan = off;
+       SELECT EXISTS (SELECT 1 FROM inbound_events WHERE parked) AS any`,
+    )) as unknown as Array<{ rows: Array<{ any: boolean }> }>;
+    this.anyParked = results[results.length - 1].rows[0].any;
+    return this.anyParked;
+  }
+
+  /** Periodic repair: parked events that are first in their partition (missed by `unparkNext`). */
+  async unparkHeads(): Promise<number> {
+    const results = (await this.pool.query(
+      `SET LOCAL enable_seqscan = off;
+       UPDATE inbound_events c SET parked = false
+        WHERE c.parked AND c.seq = (
+          SELECT p.seq FROM inbound_events p
+           WHERE p.partition_key = c.partition_key AND p.status IN ('pending', 'failed', 'processing', 'held')
+           ORDER BY p.seq LIMIT 1)`,
+    )) as unknown as Array<{ rowCount: number | null }>;
+    return results[results.length - 1].rowCount ?? 0;
   }
 
   /** Finished events share UPDATEs the same way intake shares INSERTs. */
@@ -169,13 +249,15 @@ export class EventsRepository {
         params.push(f.id, f.status, f.connectionId, f.note);
         return `($${b + 1}::uuid, $${b + 2}::varchar, $${b + 3}::uuid, $${b + 4}::text)`;
       });
-      await this.pool.query(
+      const { rows } = await this.pool.query<{ partition_key: string }>(
         `UPDATE inbound_events e SET status = v.status, processed_at = now(), locked_until = NULL, next_attempt_at = NULL,
                 last_error = v.note, connection_id = COALESCE(v.connection_id, e.connection_id), coalesce_key = NULL
            FROM (VALUES ${tuples.join(', ')}) AS v(id, status, connection_id, note)
-          WHERE e.id = v.id`,
+          WHERE e.id = v.id
+         RETURNING e.partition_key`,
         params,
       );
+      await this.unparkNext(rows.map((r) => r.partition_key));
       return items.map(() => undefined);
     },
     2,
@@ -213,15 +295,18 @@ export class EventsRepository {
   }
 
   async markFailed(id: string, error: string, retryInMs: number | null): Promise<void> {
-    await this.pool.query(
+    const { rows } = await this.pool.query<{ partition_key: string }>(
       `UPDATE inbound_events
           SET status = CASE WHEN $3::int IS NULL THEN 'dead' ELSE 'failed' END,
               next_attempt_at = CASE WHEN $3::int IS NULL THEN NULL ELSE now() + ($3::int * interval '1 millisecond') END,
               processed_at = CASE WHEN $3::int IS NULL THEN now() ELSE NULL END,
               locked_until = NULL, last_error = $2, coalesce_key = NULL
-        WHERE id = $1`,
+        WHERE id = $1
+       RETURNING partition_key`,
       [id, error.slice(0, 2000), retryInMs === null ? null : Math.round(retryInMs)],
     );
+    // Dead: its partition moves on.
+    if (retryInMs === null) await this.unparkNext(rows.map((r) => r.partition_key));
   }
 
   /** Puts held events back in line (all of a provider's, or one connection's); each is re-evaluated. */

@@ -11,6 +11,7 @@ const POLL_MS = 200;
 const SHUTDOWN_WAIT_MS = 9000;
 /** After aborting a handler that ran out of time, how long to wait for it to stop (capped by its timeout). */
 const ABORT_GRACE_MS = 10_000;
+const PARK_EVERY_MS = 1000;
 
 class HandlerTimeout extends Error {}
 
@@ -29,6 +30,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   /** Ids of the events running now. */
   private runningIds = new Set<string>();
   private heartbeat: NodeJS.Timeout | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
   private wake: (() => void) | null = null;
   private woken = false;
   private loop: Promise<void> | null = null;
@@ -49,6 +51,26 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const every = Math.min(10_000, Math.max(100, Math.floor(this.config.env.HANDLER_TIMEOUT_MS / 3)));
     this.heartbeat = setInterval(() => void this.extendLocks(), every);
     this.heartbeat.unref();
+    // Events queued behind an earlier one of their partition leave the claim index; parked events whose
+    // predecessor finished while they were being parked (a race `unparkNext` cannot see) come back.
+    this.sweeper = setInterval(() => void this.sweepParked(), PARK_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  private sweeping = false;
+
+  private async sweepParked(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.events.parkBlocked();
+      if ((await this.events.unparkHeads()) > 0) this.poke();
+      await this.events.refreshParked();
+    } catch (e) {
+      if (this.running) this.logger.warn({ err: (e as Error).message }, 'park sweep failed');
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   private async extendLocks(): Promise<void> {
@@ -67,6 +89,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.sweeper) clearInterval(this.sweeper);
     this.poke();
     await Promise.race([
       (async () => {

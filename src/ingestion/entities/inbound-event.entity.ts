@@ -10,7 +10,8 @@ export type EventStatus = (typeof EVENT_STATUSES)[number];
 @Entity('inbound_events')
 @Index('uq_inbound_events_idempotency', ['provider', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 @Index('uq_inbound_events_coalesce_pending', ['provider', 'coalesceKey'], { unique: true, where: "coalesce_key IS NOT NULL AND status = 'pending'" })
-@Index('ix_inbound_events_claim', ['priority', 'seq'], { where: "status IN ('pending', 'failed', 'processing')" })
+@Index('ix_inbound_events_claim', ['priority', 'seq'], { where: "status IN ('pending', 'failed', 'processing') AND NOT parked" })
+@Index('ix_inbound_events_parked', ['partitionKey', 'seq'], { where: 'parked' })
 @Index('ix_inbound_events_partition', ['partitionKey', 'seq'], { where: "status IN ('pending', 'failed', 'processing', 'held')" })
 @Index('ix_inbound_events_held_connection', ['connectionId'], { where: "status = 'held'" })
 @Index('ix_inbound_events_provider_seq', ['provider', 'seq'])
@@ -36,4 +37,10 @@ export class InboundEventEntity {
   @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true }) nextAttemptAt: Date | null;
   @Column({ name: 'locked_until', type: 'timestamptz', nullable: true }) lockedUntil: Date | null;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError: string | null;
+  /**
+   * A pending event the claim found waiting behind an earlier one of its partition: left out of the claim
+   * index until that one finishes, so a long queue for one item is not walked again by every claim.
+   * Internal only; the API shows it as `pending`.
+   */
+  @Column({ type: 'boolean', default: false }) parked: boolean;
 }
