@@ -17,7 +17,9 @@ describe('ingestion pipeline', () => {
   let ctx: TestContext;
   let handler: ScriptedHandler;
   beforeAll(async () => {
-    ctx = await startTestApp({ WORKER_CONCURRENCY: '4' });
+    // Stratech configured: one test stands a scripted handler in for it (the worker holds back the events
+    // of an unconfigured provider).
+    ctx = await startTestApp({ WORKER_CONCURRENCY: '4', STRATECH_CLIENT_ID: 'id', STRATECH_CLIENT_SECRET: 'secret', STRATECH_WEBHOOK_SECRET: 'ingestion-secret' });
     handler = new ScriptedHandler(P, 'a');
     install(ctx, handler);
   });

@@ -1,5 +1,6 @@
 import { StratechFake, StratechKit } from './fakes/stratech-fake.server';
 import { startTestApp, TestContext } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const SECRET = 'stratech-webhook-secret-0123';
 
@@ -189,5 +190,18 @@ describe('stratech: disabled (credentials not configured)', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     const [{ n }] = await ctx.db.query(`SELECT count(*)::int AS n FROM inbound_events`);
     expect(n).toBe(0);
+  });
+
+  it('an event stored while Stratech was configured waits (retried), it is not run with empty credentials', async () => {
+    const [row] = await ctx.db.query(
+      `INSERT INTO inbound_events (provider, event_type, status, partition_key, priority, payload, headers, next_attempt_at)
+       VALUES ('stratech', 'Authorization.revoked', 'pending', 'stratech:o:auth', 1, '{"eventType": "Authorization.revoked", "eventData": {"organizationReference": "o"}}', '{}', now())
+       RETURNING id`);
+    const failed = await waitFor(async () => {
+      const [r] = await ctx.db.query(`SELECT status, last_error, next_attempt_at FROM inbound_events WHERE id = $1`, [row.id]);
+      return r.status === 'failed' ? r : null;
+    });
+    expect(failed.last_error).toBe('stratech is not configured on this server');
+    expect(failed.next_attempt_at).not.toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { escapeLiteral, type Pool } from 'pg';
+import { escapeLiteral, type Pool, type QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { MicroBatcher } from '../common/micro-batcher';
@@ -36,6 +36,15 @@ export interface IntakeResult {
 }
 
 const ACTIVE = `('pending', 'failed', 'processing')`;
+
+/**
+ * The seq of the first event still in line (waiting, running, failed or held) in the partition of the row
+ * `alias`: one probe of the partial partition index. An event may run only when it is that event.
+ */
+const headSeq = (alias: string) =>
+  `(SELECT p.seq FROM inbound_events p
+     WHERE p.partition_key = ${alias}.partition_key AND p.status IN ('pending', 'failed', 'processing', 'held')
+     ORDER BY p.seq LIMIT 1)`;
 
 /** partition_key is varchar(500): a longer key (long provider references) is replaced by its hash. */
 function boundedKey(key: string): string {
@@ -127,113 +136,85 @@ export class EventsRepository {
   async claim(limit: number, lockMs: number): Promise<StoredEventRow[]> {
     // Shaped for the planner: the status list equals the partial claim index's predicate, so the scan walks
     // that index in (priority, seq) order and stops after `limit` rows; "first in its partition" is a LIMIT 1
-    // subquery (one probe of the partial partition index per candidate), which cannot be turned into an
-    // anti-join over the whole backlog. Right after a burst the table's statistics are stale and the planner
-    // would still pick a scan + sort of the whole backlog, so this statement forbids both (SET LOCAL, in the
-    // implicit transaction of one multi-statement query; the two integers are ours, inlined because that
-    // protocol takes no parameters). Measured: 0.7 ms per claim with 7,000 or 100,000 events waiting; the
-    // NOT EXISTS form took 19 ms at 7,000, and a 5,000-event drain without statistics went from 21 s to 5 s.
-    // Events waiting behind an earlier one of their partition are parked out of the index (`parkBlocked`).
+    // subquery (`headSeq`), which cannot be turned into an anti-join over the whole backlog; `indexed` keeps
+    // stale statistics from bringing a scan + sort of the backlog back. Measured: 0.7 ms per claim with 7,000
+    // or 100,000 events waiting; the NOT EXISTS form took 19 ms at 7,000, and a 5,000-event drain without
+    // statistics went from 21 s to 5 s. Events waiting behind an earlier one of their partition are parked
+    // out of the index (`parkBlocked`). The two integers are ours, inlined (see `indexed`).
     const n = Math.max(1, Math.floor(limit));
     const lock = Math.max(0, Math.floor(lockMs));
-    const results = (await this.pool.query(
-      `SET LOCAL enable_seqscan = off;
-       SET LOCAL enable_sort = off;
-       UPDATE inbound_events e
+    const { rows } = await this.indexed<StoredEventRow>(
+      `UPDATE inbound_events e
           SET status = 'processing', attempts = e.attempts + 1, locked_until = now() + interval '${lock} milliseconds'
         WHERE e.id IN (
           SELECT c.id FROM inbound_events c
            WHERE c.status IN ('pending', 'failed', 'processing') AND NOT c.parked
              AND CASE WHEN c.status = 'processing' THEN c.locked_until < now() ELSE c.next_attempt_at <= now() END
-             AND c.seq = (
-               SELECT p.seq FROM inbound_events p
-                WHERE p.partition_key = c.partition_key AND p.status IN ('pending', 'failed', 'processing', 'held')
-                ORDER BY p.seq LIMIT 1)
+             AND c.seq = ${headSeq('c')}
            ORDER BY c.priority, c.seq
            LIMIT ${n}
            FOR UPDATE SKIP LOCKED)
         RETURNING e.*`,
-    )) as unknown as Array<{ rows: StoredEventRow[] }>;
-    return results[results.length - 1].rows;
+    );
+    return rows;
   }
 
   /**
    * Parks pending events that wait behind an earlier event of their partition: they leave the claim index
-   * until that one finishes (`unparkNext`), so a queue of thousands for one item (a Lockme account after an
+   * until that one finishes (`unparkHeads`), so a queue of thousands for one item (a Lockme account after an
    * outage, a connection waiting for its tokens) is walked once here, not by every claim (measured: 10,000
    * waiting behind one event made every claim take 138 ms; parked, 2,000 other events were claimed in 1.7 s
    * instead of 17 s). Walks the front of the queue in claim order, `limit` rows at most.
    */
   async parkBlocked(limit = 5000): Promise<number> {
-    const results = (await this.pool.query(
-      `SET LOCAL enable_seqscan = off;
-       SET LOCAL enable_sort = off;
-       WITH front AS MATERIALIZED (
+    const { rowCount } = await this.indexed(
+      `WITH front AS MATERIALIZED (
          SELECT c.id, c.seq, c.partition_key FROM inbound_events c
           WHERE c.status IN ('pending', 'failed', 'processing') AND NOT c.parked
           ORDER BY c.priority, c.seq
           LIMIT ${Math.max(1, Math.floor(limit))}),
-       blocked AS MATERIALIZED (
-         SELECT f.id FROM front f
-          WHERE f.seq <> (
-            SELECT p.seq FROM inbound_events p
-             WHERE p.partition_key = f.partition_key AND p.status IN ('pending', 'failed', 'processing', 'held')
-             ORDER BY p.seq LIMIT 1))
+       blocked AS MATERIALIZED (SELECT f.id FROM front f WHERE f.seq <> ${headSeq('f')})
        UPDATE inbound_events e SET parked = true
          FROM blocked b
         WHERE e.id = b.id AND e.status = 'pending' AND NOT e.parked`,
-    )) as unknown as Array<{ rowCount: number | null }>;
-    const parked = results[results.length - 1].rowCount ?? 0;
-    if (parked > 0) this.anyParked = true;
-    return parked;
+    );
+    if ((rowCount ?? 0) > 0) this.anyParked = true;
+    return rowCount ?? 0;
   }
 
   /**
-   * After events finished for good (done, ignored, dead), the event now first in each of their partitions,
-   * if parked, goes back into the claim index. Driven by the small `parked` index: nothing to do costs
-   * nothing. A race with a concurrent `parkBlocked` is repaired by `unparkHeads`.
+   * Parked events now first in their partition go back into the claim index: after events of
+   * `partitionKeys` finished for good (done, ignored, dead), or, without keys, everywhere (the sweep, which
+   * also repairs a predecessor finishing while its follower was being parked). Driven by the small `parked`
+   * index; the keys are inlined, escaped by pg (see `indexed`).
    */
-  private async unparkNext(partitionKeys: string[]): Promise<void> {
-    // Most of the time nothing is parked anywhere (the sweep keeps this flag): then this costs nothing.
-    if (partitionKeys.length === 0 || !this.anyParked) return;
-    // Literals inlined (escaped by pg) so SET LOCAL can keep the planner on the `parked` index even when the
-    // table's statistics are stale; a sequential scan per finished batch was the measured alternative.
-    const keys = [...new Set(partitionKeys)].map((k) => escapeLiteral(k)).join(', ');
-    await this.pool.query(
-      `SET LOCAL enable_seqscan = off;
-       UPDATE inbound_events n SET parked = false
-        WHERE n.parked AND n.partition_key IN (${keys})
-          AND n.seq = (
-            SELECT p.seq FROM inbound_events p
-             WHERE p.partition_key = n.partition_key AND p.status IN ('pending', 'failed', 'processing', 'held')
-             ORDER BY p.seq LIMIT 1)`,
-    );
+  async unparkHeads(partitionKeys?: string[]): Promise<number> {
+    if (partitionKeys && (partitionKeys.length === 0 || !this.anyParked)) return 0;
+    const only = partitionKeys ? `AND c.partition_key IN (${[...new Set(partitionKeys)].map((k) => escapeLiteral(k)).join(', ')})` : '';
+    const { rowCount } = await this.indexed(`UPDATE inbound_events c SET parked = false WHERE c.parked ${only} AND c.seq = ${headSeq('c')}`);
+    return rowCount ?? 0;
   }
 
-  /** Whether any event is parked, as of the last sweep (`refreshParked`) or this process's own parking. */
+  /**
+   * Whether anything is parked, in any process (refreshed by the sweep, set by this process's parking): while
+   * nothing is, finishing an event skips `unparkHeads` altogether.
+   */
   private anyParked = false;
 
-  /** Cheap (the `parked` partial index): is anything parked, in any process? */
   async refreshParked(): Promise<boolean> {
-    const results = (await this.pool.query(
-      `SET LOCAL enable_seqscan = off;
-       SELECT EXISTS (SELECT 1 FROM inbound_events WHERE parked) AS any`,
-    )) as unknown as Array<{ rows: Array<{ any: boolean }> }>;
-    this.anyParked = results[results.length - 1].rows[0].any;
+    const { rows } = await this.indexed<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM inbound_events WHERE parked) AS any`);
+    this.anyParked = rows[0].any;
     return this.anyParked;
   }
 
-  /** Periodic repair: parked events that are first in their partition (missed by `unparkNext`). */
-  async unparkHeads(): Promise<number> {
-    const results = (await this.pool.query(
-      `SET LOCAL enable_seqscan = off;
-       UPDATE inbound_events c SET parked = false
-        WHERE c.parked AND c.seq = (
-          SELECT p.seq FROM inbound_events p
-           WHERE p.partition_key = c.partition_key AND p.status IN ('pending', 'failed', 'processing', 'held')
-           ORDER BY p.seq LIMIT 1)`,
-    )) as unknown as Array<{ rowCount: number | null }>;
-    return results[results.length - 1].rowCount ?? 0;
+  /**
+   * One statement with sequential scans and sorts off, so the planner keeps to the partial indexes even when
+   * the table's statistics are stale after a burst. SET LOCAL applies within the implicit transaction of a
+   * multi-statement query, which takes no parameters: callers inline only values they built themselves.
+   */
+  private async indexed<T extends object = Record<string, unknown>>(sql: string): Promise<{ rows: T[]; rowCount: number | null }> {
+    const results = (await this.pool.query(`SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; ${sql}`)) as unknown as Array<QueryResult<T>>;
+    return results[results.length - 1];
   }
 
   /** Finished events share UPDATEs the same way intake shares INSERTs. */
@@ -257,7 +238,7 @@ export class EventsRepository {
          RETURNING e.partition_key`,
         params,
       );
-      await this.unparkNext(rows.map((r) => r.partition_key));
+      await this.unparkHeads(rows.map((r) => r.partition_key));
       return items.map(() => undefined);
     },
     2,
@@ -306,7 +287,7 @@ export class EventsRepository {
       [id, error.slice(0, 2000), retryInMs === null ? null : Math.round(retryInMs)],
     );
     // Dead: its partition moves on.
-    if (retryInMs === null) await this.unparkNext(rows.map((r) => r.partition_key));
+    if (retryInMs === null) await this.unparkHeads(rows.map((r) => r.partition_key));
   }
 
   /** Puts held events back in line (all of a provider's, or one connection's); each is re-evaluated. */

@@ -25,6 +25,9 @@ export const PRIORITY = { critical: 1, normal: 5 } as const;
 /** eventType of the event `POST /admin/connections/{id}/resync` enqueues; payload `{connectionId}`. */
 export const RESYNC_EVENT = 'resync';
 
+/** A resync reads everything a connection lists, one call after another: minutes, not seconds. */
+export const RESYNC_TIMEOUT_MS = 600_000;
+
 /** The stored event as a handler sees it. */
 export interface InboundEvent {
   id: string;
@@ -66,7 +69,7 @@ export interface ProviderHandler {
   resyncPartitionKey?(connectionId: string): string;
   /** Called when a delivery repeats an event that is already `done` (Lockme: acknowledge again). */
   onDuplicateOfDone?(event: InboundEvent): Promise<void>;
-  /** A longer time limit than HANDLER_TIMEOUT_MS for events known to take long (a full dataset, a resync). */
+  /** A longer time limit than HANDLER_TIMEOUT_MS for a provider's own slow events (a full dataset). */
   timeoutFor?(event: InboundEvent): number | undefined;
 }
 

@@ -4,7 +4,7 @@ import { MetricsService } from '../ops/metrics.service';
 import { EventsRepository, StoredEventRow, toInboundEvent } from './events.repository';
 import { handlerContext } from './handler-context';
 import { HandlerRegistry } from './handler.registry';
-import { HandleResult, PermanentError, RetryableError } from './provider-handler';
+import { HandleResult, PermanentError, RESYNC_EVENT, RESYNC_TIMEOUT_MS, RetryableError } from './provider-handler';
 import { nextRetryDelay } from './retry.policy';
 
 const POLL_MS = 200;
@@ -52,7 +52,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.heartbeat = setInterval(() => void this.extendLocks(), every);
     this.heartbeat.unref();
     // Events queued behind an earlier one of their partition leave the claim index; parked events whose
-    // predecessor finished while they were being parked (a race `unparkNext` cannot see) come back.
+    // predecessor finished while they were being parked (a race the finish cannot see) come back.
     this.sweeper = setInterval(() => void this.sweepParked(), PARK_EVERY_MS);
     this.sweeper.unref();
   }
@@ -186,9 +186,17 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       if (!handler) {
         await this.events.markDone(row.id, 'ignored', null, `no handler for provider ${provider}`);
         outcome = 'ignored';
+      } else if ((this.config.enabled as unknown as Record<string, boolean | undefined>)[provider] === false) {
+        // Stored while the provider was configured, run after its client credentials were removed: kept
+        // (retried) for when they are back, instead of calling the provider with empty credentials.
+        throw new RetryableError(`${provider} is not configured on this server`);
       } else {
         const event = toInboundEvent(row);
-        const timeoutMs = Math.max(this.config.env.HANDLER_TIMEOUT_MS, handler.timeoutFor?.(event) ?? 0);
+        const timeoutMs = Math.max(
+          this.config.env.HANDLER_TIMEOUT_MS,
+          event.eventType === RESYNC_EVENT ? RESYNC_TIMEOUT_MS : 0,
+          handler.timeoutFor?.(event) ?? 0,
+        );
         const controller = new AbortController();
         const work = handlerContext.run({ eventId: row.id, signal: controller.signal }, () => handler.handle(event));
         const result = await this.withTimeout(work, timeoutMs, controller, row.id);

@@ -63,14 +63,7 @@ export class LockmeSyncHandler implements ProviderHandler, OnModuleInit {
     this.registry.register(this);
   }
 
-  /** A resync reads every room/location the connection lists, one call after another: minutes, not seconds. */
-  timeoutFor(event: InboundEvent): number | undefined {
-    return event.eventType === RESYNC_EVENT ? 600_000 : undefined;
-  }
-
   async handle(event: InboundEvent): Promise<HandleResult> {
-    // Stored while enabled, run after the client credentials were removed: keep it for when they are back.
-    if (!this.config.enabled.lockme) throw new RetryableError('Lockme is not configured on this server');
     const connectionId = event.connectionId ?? (typeof event.payload.connectionId === 'string' ? event.payload.connectionId : null);
     if (!connectionId) return ignored('event carries no Lockme connection');
     const connection = await this.connections.findById(connectionId);

@@ -2,12 +2,11 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConnectionsService } from '../../connections/connections.service';
-import { AppConfig } from '../../config/app-config';
 import type { ConnectionEntity } from '../../connections/entities/connection.entity';
 import type { LocationMappingEntity } from '../../connections/entities/location-mapping.entity';
 import { HandlerRegistry } from '../../ingestion/handler.registry';
 import {
-  done, HandleResult, held, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT, RetryableError,
+  done, HandleResult, held, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT,
 } from '../../ingestion/provider-handler';
 import { LosRepository } from '../../inventory/los.repository';
 import { generateResourceId } from '../../inventory/resource-id';
@@ -41,7 +40,6 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     private readonly resources: ResourcesRepository,
     private readonly los: LosRepository,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -54,8 +52,6 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
   }
 
   async handle(event: InboundEvent): Promise<HandleResult> {
-    // Stored while enabled, run after the client credentials were removed: keep it for when they are back.
-    if (!this.config.enabled.stratech) throw new RetryableError('Stratech is not configured on this server');
     if (event.eventType === RESYNC_EVENT) {
       // Stratech pushes datasets; there is no endpoint we know of that lists them to pull again.
       return ignored('stratech has no listing API; datasets arrive by webhook', event.connectionId ?? undefined);

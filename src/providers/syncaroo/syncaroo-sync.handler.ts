@@ -46,11 +46,6 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     this.registry.register(this);
   }
 
-  /** A resync reads every room/location the connection lists, one call after another: minutes, not seconds. */
-  timeoutFor(event: InboundEvent): number | undefined {
-    return event.eventType === RESYNC_EVENT ? 600_000 : undefined;
-  }
-
   async handle(event: InboundEvent): Promise<HandleResult> {
     if (event.eventType === RESYNC_EVENT) return this.resync(event);
     // Stored bodies are re-checked: SYNCAROO_API_URL may have changed since intake.
@@ -69,7 +64,6 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     if (!mapping || mapping.connectionId !== connection.id) {
       return held(`locationId ${JSON.stringify(w.locationId)} is not mapped to this connection`, connection.id);
     }
-    this.requireEnabled();
 
     switch (kind as SyncedAttributeType) {
       case 'resources':
@@ -198,7 +192,6 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     const c = connectionId ? await this.connections.findById(connectionId) : null;
     if (!c || c.provider !== PROVIDER || !c.externalId) return ignored('no such Syncaroo connection');
     if (c.status !== 'active') return held(`connection is ${c.status}`, c.id);
-    this.requireEnabled();
     for (const mapping of await this.connections.mappingsOf(c.id)) {
       const listed = await this.client.listLocationResources(c.externalId, mapping.externalId ?? mapping.locationId);
       if (!listed) {
@@ -224,9 +217,5 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
       });
     }
     return done(c.id);
-  }
-
-  private requireEnabled(): void {
-    if (!this.config.enabled.syncaroo) throw new RetryableError('Syncaroo is not configured on this server');
   }
 }
