@@ -46,12 +46,7 @@ describe('Syncaroo sync: seed webhooks end to end against a fake Syncaroo API', 
   beforeAll(async () => {
     fake = await SyncarooFake.start();
     api = fake.apiUrl;
-    ctx = await startTestApp({
-      SYNCAROO_API_URL: api,
-      SYNCAROO_CLIENT_ID: fake.clientId,
-      SYNCAROO_CLIENT_SECRET: fake.clientSecret,
-      SYNCAROO_WEBHOOK_SECRET: SECRET,
-    });
+    ctx = await startTestApp(fake.env(SECRET));
     conn555 = await ctx.newConnection({ provider: 'syncaroo', externalId: '555', name: 'Acme coworking' });
     await ctx.newLocation(conn555.id, { locationId: '11980', name: 'Amsterdam Zuid', timezone: 'Europe/Amsterdam' });
   });

@@ -19,12 +19,7 @@ describe('POST /webhooks/syncaroo: authentication, validation, URL guard, coales
   beforeAll(async () => {
     fake = await SyncarooFake.start();
     api = fake.apiUrl;
-    ctx = await startTestApp({
-      SYNCAROO_API_URL: api,
-      SYNCAROO_CLIENT_ID: fake.clientId,
-      SYNCAROO_CLIENT_SECRET: fake.clientSecret,
-      SYNCAROO_WEBHOOK_SECRET: SECRET,
-    });
+    ctx = await startTestApp(fake.env(SECRET));
     const connection = await ctx.newConnection({ provider: 'syncaroo', externalId: '555' });
     await ctx.newLocation(connection.id, { locationId: '11980' });
   });

@@ -73,4 +73,3 @@ export interface ProviderHandler {
   timeoutFor?(event: InboundEvent): number | undefined;
 }
 
-export const PROVIDER_HANDLERS = Symbol('PROVIDER_HANDLERS');

@@ -50,6 +50,16 @@ export class SyncarooFake {
   }
 
   /** What SYNCAROO_API_URL must be set to. */
+  /** The app's Syncaroo configuration against this fake. */
+  env(webhookSecret: string): Record<string, string> {
+    return {
+      SYNCAROO_API_URL: this.apiUrl,
+      SYNCAROO_CLIENT_ID: this.clientId,
+      SYNCAROO_CLIENT_SECRET: this.clientSecret,
+      SYNCAROO_WEBHOOK_SECRET: webhookSecret,
+    };
+  }
+
   get apiUrl(): string {
     return `${this.baseUrl}/api/v1`;
   }
