@@ -118,32 +118,23 @@ describe('ingestion pipeline', () => {
     for (const e of busy) expect((await statusOf(ctx, e.eventId)).status).toBe('done');
   });
 
-  it('parks a long queue behind one busy event out of the way, and runs it in order once that one is done', async () => {
+  it('keeps a long queue behind one busy event of its item, runs other items meanwhile, and the queue in order once that one is done', async () => {
     let open!: () => void;
     handler.gates.set(1600, new Promise<void>((r) => { open = r; }));
     await intake(ctx).accept(envelope(P, 1600, 'p-hot'));
     await waitFor(async () => handler.calls.some((c) => c.n === 1600));
     for (let n = 1601; n <= 1900; n++) await intake(ctx).accept(envelope(P, n, 'p-hot'));
     const others = await Promise.all(Array.from({ length: 30 }, (_, i) => intake(ctx).accept(envelope(P, 2000 + i, `p-cold-${i}`))));
-    // The queue behind the busy event leaves the claim index; other partitions run meanwhile.
-    await waitFor(async () => (await ctx.db.query(`SELECT count(*)::int AS n FROM inbound_events WHERE partition_key = 'p-hot' AND parked`))[0].n === 300);
     for (const o of others) await waitFor(async () => (await statusOf(ctx, o.eventId)).status === 'done');
     expect(handler.calls.filter((c) => c.partitionKey === 'p-hot').map((c) => c.n)).toEqual([1600]);
+    // The queue is one item row, not 300 claimable rows: the item is running, its head is the busy event.
+    const [item] = await ctx.db.query(`SELECT claim_token IS NOT NULL AS running, (SELECT payload->>'n' FROM inbound_events WHERE seq = head_seq) AS head FROM event_partitions WHERE key = 'p-hot'`);
+    expect(item).toEqual({ running: true, head: '1600' });
     open();
     await waitFor(async () => (await ctx.db.query(`SELECT count(*)::int AS n FROM inbound_events WHERE partition_key = 'p-hot' AND status = 'done'`))[0].n === 301, 30000);
     const hot = handler.calls.filter((c) => c.partitionKey === 'p-hot').map((c) => c.n);
     expect(hot).toEqual(Array.from({ length: 301 }, (_, i) => 1600 + i));
-    expect((await ctx.db.query(`SELECT count(*)::int AS n FROM inbound_events WHERE parked`))[0].n).toBe(0);
-  });
-
-  it('a parked event that is first in its partition (a lost race) is put back by the sweep', async () => {
-    // The race's outcome, written directly: parked although nothing is ahead of it.
-    const [row] = await ctx.db.query(
-      `INSERT INTO inbound_events (provider, event_type, status, partition_key, priority, payload, headers, next_attempt_at, parked)
-       VALUES ($1, 'test.event', 'pending', 'p-lost', 5, '{"n": 2950}', '{}', now(), true) RETURNING id`, [P]);
-    await waitFor(async () => (await statusOf(ctx, row.id)).status === 'done');
-    expect((await ctx.db.query(`SELECT parked FROM inbound_events WHERE id = $1`, [row.id]))[0].parked).toBe(false);
-    expect(handler.calls.filter((c) => c.n === 2950)).toHaveLength(1);
+    expect((await ctx.db.query(`SELECT head_seq, claim_token FROM event_partitions WHERE key = 'p-hot'`))[0]).toEqual({ head_seq: null, claim_token: null });
   });
 
   it('a failing partition never blocks another partition', async () => {

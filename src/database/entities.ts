@@ -1,5 +1,7 @@
 import { ConnectionEntity } from '../connections/entities/connection.entity';
 import { LocationMappingEntity } from '../connections/entities/location-mapping.entity';
+import { EventPartitionEntity } from '../ingestion/entities/event-partition.entity';
+import { HoldCauseEntity } from '../ingestion/entities/hold-cause.entity';
 import { InboundEventEntity } from '../ingestion/entities/inbound-event.entity';
 import { AvailabilityWindowEntity } from '../inventory/entities/availability-window.entity';
 import { BookingEntity } from '../inventory/entities/booking.entity';
@@ -18,4 +20,6 @@ export const ENTITIES = [
   LosRowEntity,
   LosDatasetEntity,
   InboundEventEntity,
+  EventPartitionEntity,
+  HoldCauseEntity,
 ];

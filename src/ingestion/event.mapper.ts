@@ -1,4 +1,4 @@
-import type { StoredEventRow } from './events.repository';
+import type { StoredEventRow } from './event-row';
 
 const SECRET_KEYS = /^(code|hash|access_?token|refresh_?token|client_?secret|password|secret|authorization|token)$/i;
 
@@ -26,6 +26,7 @@ export function toEventView(row: StoredEventRow) {
     attempts: row.attempts,
     nextAttemptAt: row.status === 'pending' || row.status === 'failed' ? iso(row.next_attempt_at) : null,
     lastError: row.last_error,
+    waitingFor: row.waiting_for ?? null,
   };
 }
 

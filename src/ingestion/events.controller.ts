@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Access } from '../common/auth.guard';
-import { EventDetailView, EventIdParam, EventListQuery, EventPage, EventView, ReplayDeadQuery } from './dto/event.dto';
+import { EventDetailView, EventIdParam, EventListQuery, EventPage, EventView, ReplayDeadQuery, ReplayQuery } from './dto/event.dto';
 import { EventsService } from './events.service';
 
 @ApiTags('admin: events')
@@ -27,14 +27,15 @@ export class EventsController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: EventView })
   @ApiNotFoundResponse()
-  replay(@Param() { id }: EventIdParam): Promise<EventView> {
-    return this.events.replay(id);
+  @ApiConflictResponse({ description: 'not replayable now, or `stale-replay`: a later event of its item is done (use force=true)' })
+  replay(@Param() { id }: EventIdParam, @Query() { force }: ReplayQuery): Promise<EventView> {
+    return this.events.replay(id, force === 'true');
   }
 
   @Post('replay-dead')
   @HttpCode(202)
-  @ApiAcceptedResponse({ schema: { example: { replayed: 3 } } })
-  replayDead(@Query() { provider }: ReplayDeadQuery): Promise<{ replayed: number }> {
+  @ApiAcceptedResponse({ schema: { example: { replayed: 3, skippedStale: 1 } } })
+  replayDead(@Query() { provider }: ReplayDeadQuery): Promise<{ replayed: number; skippedStale: number }> {
     return this.events.replayDead(provider ?? null);
   }
 }

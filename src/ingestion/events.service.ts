@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { conflict, notFound } from '../common/domain.error';
+import { conflict, DomainError, notFound } from '../common/domain.error';
 import { decodeCursor, toPage } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../ops/metrics.service';
@@ -45,12 +45,17 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.retentionTimer);
   }
 
+  /** Retention, by one process at a time (whichever takes the advisory lock); 0 where another is at it. */
   async purge(): Promise<number> {
     const cutoff = new Date(Date.now() - this.config.env.EVENT_RETENTION_DAYS * 24 * 3600 * 1000);
     try {
-      const deleted = await this.events.deleteFinishedBefore(cutoff);
-      if (deleted > 0) this.logger.log({ deleted, cutoff: cutoff.toISOString() }, 'retention: finished events deleted');
-      return deleted;
+      const deleted = await this.events.asLeader('retention', async () => {
+        const n = await this.events.deleteFinishedBefore(cutoff);
+        const idle = await this.events.deleteIdleItems();
+        if (n > 0 || idle > 0) this.logger.log({ deleted: n, idleItems: idle, cutoff: cutoff.toISOString() }, 'retention: finished events deleted');
+        return n;
+      });
+      return deleted ?? 0;
     } catch (e) {
       this.logger.error({ err: (e as Error).message }, 'retention failed');
       return 0;
@@ -71,28 +76,42 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
     return toEventDetailView(row);
   }
 
-  async replay(id: string): Promise<EventView> {
-    const row = await this.events.replay(id);
-    if (!row) {
-      const existing = await this.events.findById(id);
-      if (!existing) throw notFound('event', id);
-      throw conflict(`event is ${existing.status}; only finished, failed, held or dead events can be replayed`);
+  /**
+   * Runs an event again. A later event of its item already done means this one would apply old data over
+   * new: 409 `stale-replay` unless `force`.
+   */
+  async replay(id: string, force = false): Promise<EventView> {
+    const outcome = await this.events.replay(id, force);
+    if (outcome === 'not-found') throw notFound('event', id);
+    if (outcome === 'stale') {
+      throw new DomainError('stale-replay', 409,
+        'a later event of the same item is already done: replaying this one would apply old data over new (add ?force=true to replay anyway)');
     }
+    if (outcome !== 'replayed') throw conflict(`event is ${outcome}; only finished, failed, held or dead events can be replayed`);
     this.worker.poke();
-    return toEventView(row);
+    return toEventView((await this.events.findById(id))!);
   }
 
-  async replayDead(provider: string | null): Promise<{ replayed: number }> {
-    const replayed = await this.events.replayDead(provider);
+  /** Every dead event (of a provider) again; those a later done event made stale stay dead and are counted. */
+  async replayDead(provider: string | null): Promise<{ replayed: number; skippedStale: number }> {
+    const { replayed, stale } = await this.events.replayDead(provider);
     this.worker.poke();
-    return { replayed };
+    return { replayed, skippedStale: stale };
   }
 
-  /** Called by the admin actions that remove a hold's cause (connection created, mapped, re-enabled). */
-  async releaseHeld(provider: string, connectionId?: string): Promise<number> {
-    const released = await this.events.releaseHeld(provider, connectionId);
+  /** Called by the actions that remove a hold's cause (connection created, mapped, re-enabled, authorized). */
+  async releaseCauses(causes: string[]): Promise<number> {
+    return this.logRelease(await this.events.releaseHeld(causes), { causes });
+  }
+
+  /** Every held event of a provider (an operator's blunt tool; actions name their causes instead). */
+  async releaseHeld(provider: string): Promise<number> {
+    return this.logRelease(await this.events.releaseHeld([], provider), { provider });
+  }
+
+  private logRelease(released: number, what: Record<string, unknown>): number {
     if (released > 0) {
-      this.logger.log({ provider, connectionId, released }, 'held events released');
+      this.logger.log({ ...what, released }, 'held events released');
       this.worker.poke();
     }
     return released;

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EventsController } from './events.controller';
+import { EventIntakeRepository } from './event-intake.repository';
+import { EventQueueRepository } from './event-queue.repository';
 import { EventsRepository } from './events.repository';
 import { EventsService } from './events.service';
 import { HandlerRegistry } from './handler.registry';
@@ -8,7 +10,7 @@ import { WorkerService } from './worker.service';
 
 @Module({
   controllers: [EventsController],
-  providers: [EventsRepository, EventsService, HandlerRegistry, IntakeService, WorkerService],
+  providers: [EventIntakeRepository, EventQueueRepository, EventsRepository, EventsService, HandlerRegistry, IntakeService, WorkerService],
   exports: [IntakeService, HandlerRegistry, EventsService],
 })
 export class IngestionModule {}

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { serviceUnavailable } from '../common/domain.error';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../ops/metrics.service';
-import { EventsRepository, IntakeResult, toInboundEvent } from './events.repository';
+import { EventIntakeRepository, IntakeResult } from './event-intake.repository';
+import { toInboundEvent } from './event-row';
 import { HandlerRegistry } from './handler.registry';
 import { IntakeEnvelope, PRIORITY, RESYNC_EVENT } from './provider-handler';
 import { WorkerService } from './worker.service';
@@ -17,7 +18,7 @@ export class IntakeService {
   private readonly logger = new Logger('Intake');
 
   constructor(
-    private readonly events: EventsRepository,
+    private readonly events: EventIntakeRepository,
     private readonly registry: HandlerRegistry,
     private readonly worker: WorkerService,
     private readonly metrics: MetricsService,

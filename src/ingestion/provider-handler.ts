@@ -44,12 +44,30 @@ export interface InboundEvent {
 export type HandleResult =
   | { outcome: 'done'; connectionId?: string }
   | { outcome: 'ignored'; reason: string; connectionId?: string }
-  /** Cannot apply yet (unknown connection, unmapped location, disabled connection): kept and re-run when released. */
-  | { outcome: 'held'; reason: string; connectionId?: string };
+  /**
+   * Cannot apply yet (unknown connection, unmapped location, disabled connection): kept, and re-run when an
+   * action releases its `cause` (default: the connection's, else the provider's).
+   */
+  | { outcome: 'held'; reason: string; connectionId?: string; cause?: string };
 
 export const done = (connectionId?: string): HandleResult => ({ outcome: 'done', connectionId });
 export const ignored = (reason: string, connectionId?: string): HandleResult => ({ outcome: 'ignored', reason, connectionId });
-export const held = (reason: string, connectionId?: string): HandleResult => ({ outcome: 'held', reason, connectionId });
+export const held = (reason: string, connectionId?: string, cause?: string): HandleResult => ({ outcome: 'held', reason, connectionId, cause });
+
+/**
+ * Hold causes: what a held event waits for, named so that the action removing it releases exactly those
+ * events. Any change to a connection (status, credentials, mappings, authorization) releases `connection`.
+ */
+export const holdCause = {
+  /** A known connection is not usable yet: disabled, not authorized, nothing mapped, tokens refused. */
+  connection: (connectionId: string) => `connection:${connectionId}`,
+  /** No connection with this provider id exists yet (Syncaroo connectionId, Stratech organization). */
+  external: (provider: string, externalId: string) => `external:${provider}:${externalId}`,
+  /** The location is not mapped to the webhook's connection. */
+  location: (locationId: string) => `location:${locationId}`,
+  /** Any held event of the provider (the default when a handler names no connection). */
+  provider: (provider: string) => `provider:${provider}`,
+};
 
 /** Thrown for a transient fault; `retryAfterMs` (a provider's Retry-After) stretches the next delay. */
 export class RetryableError extends Error {

@@ -24,6 +24,11 @@ describe('nextRetryDelay', () => {
     expect(nextRetryDelay(SCHEDULE, 1, 60000, () => 0.5)).toBe(60000);
     expect(nextRetryDelay(SCHEDULE, 2, 1000, () => 0.5)).toBe(30000);
   });
+
+  it('cuts a Retry-After longer than the last step to that step (CONTRACT 5 v2)', () => {
+    expect(nextRetryDelay(SCHEDULE, 1, 3_000_000_000, () => 0.5)).toBe(43200000);
+    expect(nextRetryDelay([50, 100, 200], 1, 3_000_000_000, () => 0.5)).toBe(200);
+  });
 });
 
 describe('parseRetryAfter', () => {

@@ -1,24 +1,31 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../ops/metrics.service';
-import { EventsRepository, StoredEventRow, toInboundEvent } from './events.repository';
+import { ClaimedEvent, EventQueueRepository, Settlement } from './event-queue.repository';
+import { toInboundEvent } from './event-row';
 import { handlerContext } from './handler-context';
 import { HandlerRegistry } from './handler.registry';
-import { HandleResult, PermanentError, RESYNC_EVENT, RESYNC_TIMEOUT_MS, RetryableError } from './provider-handler';
+import { HandleResult, holdCause, PermanentError, RESYNC_EVENT, RESYNC_TIMEOUT_MS, RetryableError } from './provider-handler';
+import { QueueWakeups } from './queue-wakeups';
 import { nextRetryDelay } from './retry.policy';
 
+/** Idle: how long to sleep when notifications work (LISTEN), and when they don't. */
+const IDLE_MS = 5000;
 const POLL_MS = 200;
 const SHUTDOWN_WAIT_MS = 9000;
 /** After aborting a handler that ran out of time, how long to wait for it to stop (capped by its timeout). */
 const ABORT_GRACE_MS = 10_000;
-const PARK_EVERY_MS = 1000;
 
 class HandlerTimeout extends Error {}
 
 /**
- * Claims events from PostgreSQL and runs their provider handler, WORKER_CONCURRENCY at a time.
- * Ordering per partition is enforced by the claim query, so any number of processes can run this.
- * Intake in the same process wakes it at once; otherwise it polls.
+ * Claims events from PostgreSQL and runs their provider handler, WORKER_CONCURRENCY at a time. The claim
+ * takes items, one event each, so any number of processes can run this; every settle carries the claim's
+ * token. Intake in any process wakes it (NOTIFY); a retry due later wakes it by timer.
  */
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -26,21 +33,24 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private running = false;
   private inFlight = new Set<Promise<void>>();
   /** Claimed, waiting for a free slot (see `run`). */
-  private ready: StoredEventRow[] = [];
-  /** Ids of the events running now. */
-  private runningIds = new Set<string>();
+  private ready: ClaimedEvent[] = [];
+  /** The events running now. */
+  private runningEvents = new Map<string, ClaimedEvent>();
   private heartbeat: NodeJS.Timeout | null = null;
-  private sweeper: NodeJS.Timeout | null = null;
   private wake: (() => void) | null = null;
   private woken = false;
   private loop: Promise<void> | null = null;
+  private readonly wakeups: QueueWakeups;
 
   constructor(
-    private readonly events: EventsRepository,
+    private readonly queue: EventQueueRepository,
     private readonly registry: HandlerRegistry,
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
-  ) {}
+    @InjectDataSource() dataSource: DataSource,
+  ) {
+    this.wakeups = new QueueWakeups((dataSource.driver as PostgresDriver).master as Pool, () => this.poke());
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.env.WORKER === 'off') return;
@@ -51,32 +61,12 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const every = Math.min(10_000, Math.max(100, Math.floor(this.config.env.HANDLER_TIMEOUT_MS / 3)));
     this.heartbeat = setInterval(() => void this.extendLocks(), every);
     this.heartbeat.unref();
-    // Events queued behind an earlier one of their partition leave the claim index; parked events whose
-    // predecessor finished while they were being parked (a race the finish cannot see) come back.
-    this.sweeper = setInterval(() => void this.sweepParked(), PARK_EVERY_MS);
-    this.sweeper.unref();
-  }
-
-  private sweeping = false;
-
-  private async sweepParked(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      await this.events.parkBlocked();
-      if ((await this.events.unparkHeads()) > 0) this.poke();
-      await this.events.refreshParked();
-    } catch (e) {
-      if (this.running) this.logger.warn({ err: (e as Error).message }, 'park sweep failed');
-    } finally {
-      this.sweeping = false;
-    }
+    void this.wakeups.start();
   }
 
   private async extendLocks(): Promise<void> {
-    const ids = [...this.runningIds, ...this.ready.map((r) => r.id)];
     try {
-      await this.events.extendLocks(ids, this.lockMs);
+      await this.queue.extendClaims([...this.runningEvents.values(), ...this.ready], this.lockMs);
     } catch (e) {
       if (this.running) this.logger.warn({ err: (e as Error).message }, 'lock heartbeat failed');
     }
@@ -89,14 +79,14 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     if (this.heartbeat) clearInterval(this.heartbeat);
-    if (this.sweeper) clearInterval(this.sweeper);
+    await this.wakeups.stop();
     this.poke();
     await Promise.race([
       (async () => {
         await this.loop;
         // Claimed but not started: back in line now rather than after their lock expires.
         const unstarted = this.ready.splice(0);
-        if (unstarted.length > 0) await this.events.release(unstarted.map((r) => r.id)).catch(() => undefined);
+        if (unstarted.length > 0) await this.queue.release(unstarted).catch(() => undefined);
         await Promise.allSettled([...this.inFlight]);
       })(),
       new Promise((r) => setTimeout(r, SHUTDOWN_WAIT_MS).unref()),
@@ -119,15 +109,23 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     const concurrency = this.config.env.WORKER_CONCURRENCY;
     const lockMs = this.lockMs;
     const halfBatch = Math.ceil(concurrency / 2);
+    // A claim that expired while processing counts as an attempt; after as many as the schedule has, dead.
+    const maxAttempts = this.config.retrySchedule.length;
     while (this.running) {
       this.startReady(concurrency);
       const room = 2 * concurrency - this.inFlight.size - this.ready.length;
+      let idleFor = this.wakeups.listening ? IDLE_MS : POLL_MS;
       if (room >= halfBatch) {
         this.woken = false;
-        let claimed: StoredEventRow[] = [];
+        let claimed: ClaimedEvent[] = [];
         try {
-          claimed = await this.events.claim(room, lockMs);
+          claimed = await this.queue.claim(room, lockMs, maxAttempts);
+          if (claimed.length < room) {
+            const due = await this.queue.nextDueAt();
+            if (due) idleFor = Math.max(10, Math.min(idleFor, due.getTime() - Date.now()));
+          }
         } catch (e) {
+          idleFor = POLL_MS * 5;
           if (this.running) this.logger.error({ err: (e as Error).message }, 'claim failed');
         }
         if (claimed.length > 0) {
@@ -140,16 +138,16 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         if (claimed.length > 0 && claimed.length === room) continue;
       }
       // Every path through the loop awaits something: all slots busy must wait for a completion, not spin.
-      await this.nextWake();
+      await this.nextWake(idleFor);
     }
   }
 
   private startReady(concurrency: number): void {
     while (this.running && this.inFlight.size < concurrency && this.ready.length > 0) {
       const row = this.ready.shift()!;
-      this.runningIds.add(row.id);
+      this.runningEvents.set(row.id, row);
       const p: Promise<void> = this.process(row).finally(() => {
-        this.runningIds.delete(row.id);
+        this.runningEvents.delete(row.id);
         this.inFlight.delete(p);
         this.poke();
       });
@@ -157,8 +155,8 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** Resolves on the next poke (at once if one came since the last claim) or after POLL_MS. */
-  private nextWake(): Promise<void> {
+  /** Resolves on the next poke (at once if one came since the last claim) or after `ms`. */
+  private nextWake(ms: number): Promise<void> {
     if (this.woken) {
       this.woken = false;
       // Still yield to timers and I/O, so a steady stream of pokes cannot starve them.
@@ -168,7 +166,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       const t = setTimeout(() => {
         this.wake = null;
         resolve();
-      }, POLL_MS);
+      }, ms);
       this.wake = () => {
         clearTimeout(t);
         this.wake = null;
@@ -177,15 +175,14 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
-  private async process(row: StoredEventRow): Promise<void> {
+  private async process(row: ClaimedEvent): Promise<void> {
     const provider = row.provider;
     const stop = this.metrics.processingDuration.startTimer({ provider });
     const handler = this.registry.get(provider);
     let outcome: string;
     try {
       if (!handler) {
-        await this.events.markDone(row.id, 'ignored', null, `no handler for provider ${provider}`);
-        outcome = 'ignored';
+        outcome = await this.settle(row, { status: 'ignored', note: `no handler for provider ${provider}`, connectionId: null });
       } else if ((this.config.enabled as unknown as Record<string, boolean | undefined>)[provider] === false) {
         // Stored while the provider was configured, run after its client credentials were removed: kept
         // (retried) for when they are back, instead of calling the provider with empty credentials.
@@ -210,34 +207,43 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.logger.log({ eventId: row.id, provider, eventType: row.event_type, attempt: row.attempts, outcome }, 'event processed');
   }
 
-  private async apply(row: StoredEventRow, result: HandleResult): Promise<string> {
+  private apply(row: ClaimedEvent, result: HandleResult): Promise<string> {
+    const connectionId = result.connectionId ?? null;
     switch (result.outcome) {
       case 'done':
-        await this.events.markDone(row.id, 'done', result.connectionId ?? null, null);
-        return 'done';
+        return this.settle(row, { status: 'done', note: null, connectionId });
       case 'ignored':
-        await this.events.markDone(row.id, 'ignored', result.connectionId ?? null, result.reason);
-        return 'ignored';
+        return this.settle(row, { status: 'ignored', note: result.reason, connectionId });
       case 'held':
-        await this.events.markHeld(row.id, result.connectionId ?? null, result.reason);
-        return 'held';
+        return this.settle(row, {
+          status: 'held', note: result.reason, connectionId,
+          cause: result.cause ?? (connectionId ? holdCause.connection(connectionId) : holdCause.provider(row.provider)),
+        });
     }
   }
 
-  private async fail(row: StoredEventRow, e: unknown): Promise<string> {
+  private async fail(row: ClaimedEvent, e: unknown): Promise<string> {
     const error = e instanceof Error ? e : new Error(String(e));
     const message = error instanceof HandlerTimeout ? 'handler timed out' : error.message || error.name;
     const delay = error instanceof PermanentError
       ? null
       : nextRetryDelay(this.config.retrySchedule, row.attempts, error instanceof RetryableError ? error.retryAfterMs : undefined);
-    try {
-      await this.events.markFailed(row.id, message, delay);
-    } catch (dbError) {
-      // The lock expires and the event is reclaimed: nothing is lost.
-      this.logger.error({ eventId: row.id, err: (dbError as Error).message }, 'could not record failure');
-    }
+    const outcome = await this.settle(row, delay === null ? { status: 'dead', note: message } : { status: 'failed', note: message, retryInMs: delay }).catch((dbError: Error) => {
+      // The claim expires and the event is taken over: nothing is lost.
+      this.logger.error({ eventId: row.id, err: dbError.message }, 'could not record failure');
+      return 'unrecorded';
+    });
     this.logger.warn({ eventId: row.id, provider: row.provider, attempt: row.attempts, err: message, retryInMs: delay }, 'event failed');
-    return delay === null ? 'dead' : 'failed';
+    return outcome;
+  }
+
+  /** Records the outcome under the claim's token; a claim taken over meanwhile changes nothing. */
+  private async settle(row: ClaimedEvent, s: Settlement): Promise<string> {
+    const outcome = await this.queue.settle(row, s);
+    if (outcome === 'lost') {
+      this.logger.warn({ eventId: row.id, provider: row.provider, attempt: row.attempts }, 'claim lost: another worker took the event over; outcome discarded');
+    }
+    return outcome;
   }
 
   /**

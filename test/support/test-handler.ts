@@ -1,7 +1,7 @@
 import { httpRequest } from '../../src/common/http-client';
 import { HandlerRegistry } from '../../src/ingestion/handler.registry';
 import { IntakeService } from '../../src/ingestion/intake.service';
-import { done, HandleResult, held, InboundEvent, IntakeEnvelope, ProviderHandler, PRIORITY } from '../../src/ingestion/provider-handler';
+import { done, HandleResult, held, InboundEvent, IntakeEnvelope, ProviderHandler, PRIORITY, RetryableError } from '../../src/ingestion/provider-handler';
 import type { TestContext } from './test-app';
 
 export interface Call {
@@ -16,11 +16,14 @@ export interface Call {
 
 /**
  * A provider handler for ingestion tests. Its behaviour per event is scripted through the payload:
- * `{n, failTimes?, hold?, sleepMs?, hangOnFirstAttempt?, fetchUrl?, timeoutMs?}`; `gates` lets a test keep a partition busy until it opens the gate.
+ * `{n, failTimes?, retryAfterMs?, hold?, holdCause?, sleepMs?, hangOnFirstAttempt?, fetchUrl?, timeoutMs?}`; `gates` lets a
+ * test keep a partition busy until it opens the gate; `holdGates` stops a handler between deciding to hold
+ * and answering `held` (the window of a lost wake-up).
  */
 export class ScriptedHandler implements ProviderHandler {
   readonly calls: Call[] = [];
   readonly gates = new Map<number, Promise<void>>();
+  readonly holdGates = new Map<number, { reached: () => void; open: Promise<void> }>();
   holdOpen = new Set<number>();
 
   constructor(readonly provider: any, private readonly app: string, private readonly shared?: ScriptedHandler) {}
@@ -32,7 +35,7 @@ export class ScriptedHandler implements ProviderHandler {
 
   async handle(event: InboundEvent): Promise<HandleResult> {
     const owner = this.shared ?? this;
-    const p = event.payload as { n: number; failTimes?: number; hold?: boolean; sleepMs?: number; hangOnFirstAttempt?: boolean; fetchUrl?: string };
+    const p = event.payload as Script;
     const call: Call = { eventId: event.id, partitionKey: event.partitionKey, n: p.n, attempt: event.attempts, app: this.app, startedAt: performance.now() };
     owner.calls.push(call);
     try {
@@ -45,17 +48,39 @@ export class ScriptedHandler implements ProviderHandler {
   private async run(
     owner: ScriptedHandler,
     event: InboundEvent,
-    p: { n: number; failTimes?: number; hold?: boolean; sleepMs?: number; hangOnFirstAttempt?: boolean; fetchUrl?: string },
+    p: Script,
   ): Promise<HandleResult> {
     const gate = owner.gates.get(p.n);
     if (gate) await gate;
     if (p.sleepMs) await new Promise((r) => setTimeout(r, p.sleepMs));
     if (p.fetchUrl) await httpRequest(p.fetchUrl, { timeoutMs: 60_000 });
     if (p.hangOnFirstAttempt && event.attempts === 1) await new Promise(() => undefined);
-    if (p.hold && !owner.holdOpen.has(p.n)) return held('waiting for the test to release it');
-    if (p.failTimes && event.attempts <= p.failTimes) throw new Error(`scripted failure ${event.attempts}`);
+    if (p.hold && !owner.holdOpen.has(p.n)) {
+      const gate = owner.holdGates.get(p.n);
+      if (gate) {
+        owner.holdGates.delete(p.n);
+        gate.reached();
+        await gate.open;
+      }
+      return (held as (r: string, c?: string, cause?: string) => HandleResult)('waiting for the test to release it', undefined, p.holdCause);
+    }
+    if (p.failTimes && event.attempts <= p.failTimes) {
+      if (p.retryAfterMs !== undefined) throw new RetryableError(`scripted failure ${event.attempts}`, p.retryAfterMs);
+      throw new Error(`scripted failure ${event.attempts}`);
+    }
     return done();
   }
+}
+
+interface Script {
+  n: number;
+  failTimes?: number;
+  retryAfterMs?: number;
+  hold?: boolean;
+  holdCause?: string;
+  sleepMs?: number;
+  hangOnFirstAttempt?: boolean;
+  fetchUrl?: string;
 }
 
 export function install(ctx: TestContext, handler: ProviderHandler): void {

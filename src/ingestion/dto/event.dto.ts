@@ -14,6 +14,11 @@ export class EventIdParam {
   @IsUUID('all', { message: 'id must be an event id (UUID)' }) id: string;
 }
 
+export class ReplayQuery {
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'replay even though a later event of the same item is done' })
+  @IsOptional() @IsIn(['true', 'false']) force?: string;
+}
+
 export class ReplayDeadQuery {
   @ApiPropertyOptional({ enum: PROVIDERS }) @IsOptional() @IsIn(PROVIDERS) provider?: string;
 }
@@ -29,6 +34,7 @@ export class EventView {
   @ApiProperty() attempts: number;
   @ApiProperty({ nullable: true, type: String }) nextAttemptAt: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'last failure, or why the event is held / ignored' }) lastError: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'the earlier event of the same item this one waits behind (held, failed or running)' }) waitingFor: string | null;
 }
 
 export class EventDetailView extends EventView {

@@ -4,16 +4,15 @@ export const EVENT_STATUSES = ['pending', 'processing', 'done', 'failed', 'dead'
 export type EventStatus = (typeof EVENT_STATUSES)[number];
 
 /**
- * The durable inbox and the job queue in one row: intake is one INSERT, the worker claims rows with
- * FOR UPDATE SKIP LOCKED, one at a time per partition in arrival (seq) order.
+ * The durable inbox: one row per webhook (or queued admin action). Which event of an item may run is kept
+ * in event_partitions (one row per item); `seq` is assigned under that row's lock, so it is commit order
+ * within an item (see migrations/*-QueueByItem.ts).
  */
 @Entity('inbound_events')
 @Index('uq_inbound_events_idempotency', ['provider', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
-@Index('uq_inbound_events_coalesce_pending', ['provider', 'coalesceKey'], { unique: true, where: "coalesce_key IS NOT NULL AND status = 'pending'" })
-@Index('ix_inbound_events_claim', ['priority', 'seq'], { where: "status IN ('pending', 'failed', 'processing') AND NOT parked" })
-@Index('ix_inbound_events_parked', ['partitionKey', 'seq'], { where: 'parked' })
+@Index('uq_inbound_events_seq', ['seq'], { unique: true })
 @Index('ix_inbound_events_partition', ['partitionKey', 'seq'], { where: "status IN ('pending', 'failed', 'processing', 'held')" })
-@Index('ix_inbound_events_held_connection', ['connectionId'], { where: "status = 'held'" })
+@Index('ix_inbound_events_held_cause', ['holdCause'], { where: "status = 'held'" })
 @Index('ix_inbound_events_provider_seq', ['provider', 'seq'])
 @Index('ix_inbound_events_status_seq', ['status', 'seq'])
 @Index('ix_inbound_events_received', ['receivedAt'])
@@ -37,10 +36,10 @@ export class InboundEventEntity {
   @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true }) nextAttemptAt: Date | null;
   @Column({ name: 'locked_until', type: 'timestamptz', nullable: true }) lockedUntil: Date | null;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError: string | null;
-  /**
-   * A pending event the claim found waiting behind an earlier one of its partition: left out of the claim
-   * index until that one finishes, so a long queue for one item is not walked again by every claim.
-   * Internal only; the API shows it as `pending`.
-   */
-  @Column({ type: 'boolean', default: false }) parked: boolean;
+  /** The fencing token of the current claim: only its holder can settle the event. */
+  @Column({ name: 'claim_token', type: 'uuid', nullable: true }) claimToken: string | null;
+  /** pg_current_snapshot() at the claim: a hold is kept only if its cause was not released after it. */
+  @Column({ name: 'claim_snapshot', type: 'text', nullable: true }) claimSnapshot: string | null;
+  /** Why a held event waits, as a cause key (`connection:<id>`, `location:<id>`, ...) that a release names. */
+  @Column({ name: 'hold_cause', type: 'varchar', length: 300, nullable: true }) holdCause: string | null;
 }

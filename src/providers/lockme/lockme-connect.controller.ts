@@ -9,7 +9,7 @@ import { badRequest, DomainError, notFound, serviceUnavailable } from '../../com
 import { ConnectionsService } from '../../connections/connections.service';
 import { AppConfig } from '../../config/app-config';
 import { EventsService } from '../../ingestion/events.service';
-import { PermanentError, RetryableError } from '../../ingestion/provider-handler';
+import { holdCause, PermanentError, RetryableError } from '../../ingestion/provider-handler';
 import { LockmeApiClient, LockmeGrantRejectedError, LockmeTokenSet } from './lockme-api.client';
 import { signState, verifyState } from './lockme-oauth-state';
 
@@ -97,7 +97,7 @@ export class LockmeConnectController {
     });
     if (connection.status !== 'active') await this.connections.update(connection.id, { status: 'active' });
     // Events held for want of tokens (or a refused refresh token) can run now.
-    await this.events.releaseHeld('lockme', connection.id);
+    await this.events.releaseCauses([holdCause.connection(connection.id)]);
     this.logger.log({ connectionId: connection.id }, 'Lockme connection authorized');
     return { connectionId: connection.id, status: 'active' };
   }
