@@ -158,17 +158,19 @@ describe('stratech: LOS datasets and partials', () => {
       .toEqual([{ external_id: 'a' }, { external_id: 'b' }]);
   });
 
-  it('a resort mapped to another location takes its products and rows along on the next dataset', async () => {
+  it('a resort mapped to another location takes its products along on the next dataset (the unmapping retired the old rows)', async () => {
     const p = await park('org_move');
     await load(p.org, p.resort, 'dc_m', 'k1', { a: [cell('2023-03-01', 1, 1, 10)], b: [cell('2023-03-01', 1, 2, 20)] });
     await ctx.admin.delete(`/admin/connections/${p.connectionId}/locations/${p.locationId}`).expect(204);
+    // CONTRACT.md section 6 v2: unmapping deletes the connection's LOS rows there and removes its resources.
+    expect(await kit.rows(p.locationId)).toEqual([]);
     const moved = await kit.map(p.connectionId, p.resort, 'park-moved');
     expect((await load(p.org, p.resort, 'dc_m', 'k2', { a: [cell('2023-03-02', 1, 3, 30)] })).status).toBe('done');
-    // Product a moved with its rows; b, absent from the new dataset, stays where it was last seen.
-    expect((await kit.rows(p.locationId)).map((r) => r.product)).toEqual(['b']);
+    // Product a moved (same resource, active again); b, absent from the new dataset, stays removed where it was last seen.
+    expect(await kit.rows(p.locationId)).toEqual([]);
     expect((await kit.rows(moved)).map((r) => [r.product, r.arrival_date, r.units_available])).toEqual([['a', '2023-03-02', 3]]);
-    const [a] = await ctx.db.query(`SELECT location_id FROM resources WHERE connection_id = $1 AND external_id = 'a'`, [p.connectionId]);
-    expect(a.location_id).toBe(moved);
+    expect(await ctx.db.query(`SELECT external_id, location_id, status FROM resources WHERE connection_id = $1 ORDER BY external_id`, [p.connectionId]))
+      .toEqual([{ external_id: 'a', location_id: moved, status: 'active' }, { external_id: 'b', location_id: p.locationId, status: 'removed' }]);
   });
 
   it('a partial whose losKey is not the loaded dataset is ignored; with no dataset loaded it applies', async () => {

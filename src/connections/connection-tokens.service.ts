@@ -1,10 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { handlerContext } from '../ingestion/handler-context';
+import { RetryableError } from '../ingestion/provider-handler';
 import { ConnectionsService, StoredCredentials } from './connections.service';
 
 /** Refresh this long before the stated expiry, so a token does not die between check and use. */
 const EXPIRY_MARGIN_MS = 60_000;
+/** A refresh's own limit for its outbound calls, whatever the handler that started it does meanwhile. */
+const REFRESH_TIMEOUT_MS = 30_000;
 
 export interface UsableCredentials extends StoredCredentials {
   accessToken: string;
@@ -38,7 +42,8 @@ function usable(c: StoredCredentials | null, refused: string | null): c is Usabl
  * connections.credentials. A rotated refresh token stops the old one working, so one refresh at a time per
  * connection across all processes: a row lock on the connection, a re-read under it (another process may
  * have just refreshed), the provider's call and the rotated token saved in that same transaction. Within a
- * process, concurrent callers share one refresh instead of queueing on the lock.
+ * process, concurrent callers share one refresh instead of queueing on the lock. The refresh runs outside the
+ * caller's handler AbortSignal, so a handler timing out mid-refresh cannot lose a rotated refresh token.
  */
 @Injectable()
 export class ConnectionTokensService {
@@ -58,21 +63,51 @@ export class ConnectionTokensService {
   async access(connectionId: string, refresh: (refreshToken: string) => Promise<RefreshedTokens>, refused: string | null = null): Promise<UsableCredentials> {
     const current = await this.connections.getCredentials(connectionId);
     if (usable(current, refused)) return current;
-    const running = this.refreshing.get(connectionId);
-    if (running) return running;
-    const p = this.refreshUnderLock(connectionId, refresh, refused).finally(() => this.refreshing.delete(connectionId));
-    this.refreshing.set(connectionId, p);
+    let running = this.refreshing.get(connectionId);
+    if (!running) {
+      running = this.startRefresh(connectionId, refresh, refused);
+      this.refreshing.set(connectionId, running);
+    }
+    return this.waitUnlessAborted(running);
+  }
+
+  /**
+   * Not under the caller's AbortSignal: once the provider has been asked it may have rotated the refresh
+   * token, so the refresh runs to its commit even if the handler that started it is cut off (its outbound
+   * calls get the refresh's own limit instead). Shared by every caller until it settles.
+   */
+  private startRefresh(connectionId: string, refresh: (refreshToken: string) => Promise<RefreshedTokens>, refused: string | null): Promise<UsableCredentials> {
+    const eventId = handlerContext.getStore()?.eventId ?? 'token-refresh';
+    const p = handlerContext
+      .run({ eventId, signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS) }, () => this.refreshUnderLock(connectionId, refresh, refused))
+      .finally(() => this.refreshing.delete(connectionId));
+    // Every caller may have stopped waiting; a failure is theirs to report, never an unhandled rejection.
+    p.catch(() => undefined);
     return p;
+  }
+
+  /** The caller stops waiting when its own handler signal fires; the refresh itself goes on. */
+  private waitUnlessAborted<T>(p: Promise<T>): Promise<T> {
+    const signal = handlerContext.getStore()?.signal;
+    if (!signal) return p;
+    if (signal.aborted) return Promise.reject(new RetryableError('aborted (handler timeout) while waiting for a token refresh'));
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new RetryableError('aborted (handler timeout) while waiting for a token refresh'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   private refreshUnderLock(connectionId: string, refresh: (refreshToken: string) => Promise<RefreshedTokens>, refused: string | null): Promise<UsableCredentials> {
     return this.dataSource.transaction(async (m) => {
-      await m.query(`SELECT id FROM connections WHERE id = $1 FOR UPDATE`, [connectionId]);
+      // NO KEY UPDATE: serialises refreshes of this connection without blocking inserts that reference it.
+      await m.query(`SELECT id FROM connections WHERE id = $1 FOR NO KEY UPDATE`, [connectionId]);
       const current = await this.connections.getCredentials(connectionId, m);
       if (usable(current, refused)) return current;
       if (!current?.refreshToken) throw new NoRefreshTokenError('the connection has no refresh token (connect it again)');
       // The HTTP call runs while the lock is held, on purpose: a second refresh with the same (rotated)
-      // refresh token would fail. If this commit failed after the provider rotated, the connection must be re-connected.
+      // refresh token would fail. It is not aborted when a caller gives up (startRefresh); if this commit
+      // still failed after the provider rotated, the connection would have to be re-connected.
       const tokens = await refresh(current.refreshToken);
       const { expiresAt: _stale, ...kept } = current;
       const next: UsableCredentials = {

@@ -53,6 +53,13 @@ export class ConnectionsRepository {
     return (manager?.getRepository(LocationMappingEntity) ?? this.mappings).findOneBy({ locationId });
   }
 
+  /** FOR KEY SHARE: blocks the mapping's DELETE (an unmapping) until the caller's transaction ends. */
+  async lockMapping(connectionId: string, locationId: string, manager: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM location_mappings WHERE location_id = $1 AND connection_id = $2 FOR KEY SHARE`, [locationId, connectionId]);
+    return rows.length > 0;
+  }
+
   findMappingByExternalId(connectionId: string, externalId: string): Promise<LocationMappingEntity | null> {
     return this.mappings.findOneBy({ connectionId, externalId });
   }

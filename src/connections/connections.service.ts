@@ -7,7 +7,10 @@ import { decodeCursor, Page, toPage } from '../common/pagination';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
 import { EventsService } from '../ingestion/events.service';
+import { holdCause } from '../ingestion/provider-handler';
 import { LocationsRepository } from '../inventory/locations.repository';
+import { LosRepository } from '../inventory/los.repository';
+import { ResourcesRepository } from '../inventory/resources.repository';
 import { toConnectionView, toMappingView } from './connection.mapper';
 import { ConnectionsRepository } from './connections.repository';
 import type { ConnectionListQuery, ConnectionView, CreateConnectionDto, CreateMappingDto, CredentialsDto, MappingView, UpdateConnectionDto } from './dto/connection.dto';
@@ -32,6 +35,8 @@ export class ConnectionsService {
   constructor(
     private readonly repo: ConnectionsRepository,
     private readonly locations: LocationsRepository,
+    private readonly resources: ResourcesRepository,
+    private readonly los: LosRepository,
     private readonly events: EventsService,
     private readonly box: SecretBox,
     private readonly config: AppConfig,
@@ -64,7 +69,7 @@ export class ConnectionsService {
       throw e;
     }
     this.logger.log({ connectionId: saved.id, provider: saved.provider, status: saved.status }, 'connection created');
-    await this.events.releaseHeld(saved.provider);
+    await this.events.releaseCauses(connectionCauses(saved));
     return this.view((await this.repo.findById(saved.id))!);
   }
 
@@ -100,7 +105,7 @@ export class ConnectionsService {
     }
     if (Object.keys(patch).length > 0) await this.repo.manager.getRepository(ConnectionEntity).update({ id }, patch);
     const updated = (await this.repo.findById(id))!;
-    if (updated.status === 'active' && (patch.status === 'active' || patch.credentials)) await this.events.releaseHeld(updated.provider);
+    if (updated.status === 'active' && (patch.status === 'active' || patch.credentials)) await this.events.releaseCauses(connectionCauses(updated));
     return this.view(updated);
   }
 
@@ -130,7 +135,7 @@ export class ConnectionsService {
         return row;
       });
       this.logger.log({ connectionId, locationId: dto.locationId }, 'location mapped');
-      await this.events.releaseHeld(connection.provider);
+      await this.events.releaseCauses([...connectionCauses(connection), holdCause.location(dto.locationId)]);
       return toMappingView(mapping);
     } catch (e) {
       if (isUniqueViolation(e)) throw conflict(`location ${JSON.stringify(dto.locationId)} is already mapped to another connection`);
@@ -146,15 +151,24 @@ export class ConnectionsService {
     return toPage(rows, limit, toMappingView, (m) => [m.locationId]);
   }
 
+  /**
+   * Unmapping retires the connection's data in the location in the same transaction (CONTRACT.md section 6
+   * v2): its resources there become `removed`, its LOS rows and loaded datasets there are deleted, so a
+   * connection mapped to the location afterwards starts clean. Deleting the mapping row first also waits for
+   * a handler that holds it (`holdsMapping`) and makes later ones see the location unmapped.
+   */
   async removeMapping(connectionId: string, locationId: string): Promise<void> {
     await this.require(connectionId);
-    await this.repo.manager.transaction(async (m) => {
+    const retired = await this.repo.manager.transaction(async (m) => {
       const mapping = await this.repo.findMapping(locationId, m);
       if (!mapping || mapping.connectionId !== connectionId) throw notFound('mapping of location', locationId);
       await m.getRepository(LocationMappingEntity).delete({ locationId, connectionId });
       await this.locations.clearOwner(locationId, connectionId, m);
+      const resources = await this.resources.retireConnectionInLocation(connectionId, locationId, m);
+      const los = await this.los.retireConnectionInLocation(connectionId, locationId, m);
+      return { resources, losRows: los.rows, losDatasets: los.datasets };
     });
-    this.logger.log({ connectionId, locationId }, 'location unmapped');
+    this.logger.log({ connectionId, locationId, ...retired }, 'location unmapped; the connection\'s data there retired');
   }
 
   // ---- for provider modules ----
@@ -182,6 +196,15 @@ export class ConnectionsService {
     return this.repo.findMappingByExternalId(connectionId, externalId);
   }
 
+  /**
+   * Inside a handler's write transaction: whether the location is (still) mapped to the connection, keeping
+   * the mapping row share-locked until that transaction ends, so an unmapping either waits for the write
+   * (and then retires it) or has committed before (and the handler sees the location unmapped).
+   */
+  holdsMapping(connectionId: string, locationId: string, manager: EntityManager): Promise<boolean> {
+    return this.repo.lockMapping(connectionId, locationId, manager);
+  }
+
   mappingsOf(connectionId: string): Promise<LocationMappingEntity[]> {
     return this.repo.allMappings(connectionId);
   }
@@ -204,7 +227,7 @@ export class ConnectionsService {
       [provider, externalId, sealed],
     );
     const connection = (await this.repo.findByExternalId(provider, externalId))!;
-    await this.events.releaseHeld(provider);
+    await this.events.releaseCauses(connectionCauses(connection));
     return connection;
   }
 
@@ -263,4 +286,9 @@ export class ConnectionsService {
       ...(c.expiresAt ? { expiresAt: new Date(c.expiresAt).toISOString() } : {}),
     };
   }
+}
+
+/** What a change to this connection may have resolved: its own holds, and those waiting for it to exist. */
+function connectionCauses(c: Pick<ConnectionEntity, 'id' | 'provider' | 'externalId'>): string[] {
+  return [holdCause.connection(c.id), ...(c.externalId ? [holdCause.external(c.provider, c.externalId)] : [])];
 }

@@ -101,6 +101,17 @@ export class LosRepository {
   }
 
   /**
+   * Unmapping: this connection's LOS rows and loaded datasets in the location are deleted, in the caller's
+   * transaction, so the next connection mapped there starts clean (its first partials are not "stale" against
+   * the old dataset key, and its dataset load finds nothing of the old connection to replace).
+   */
+  async retireConnectionInLocation(connectionId: string, locationId: string, manager: EntityManager): Promise<{ rows: number; datasets: number }> {
+    const rows = await manager.query(`DELETE FROM los_rows WHERE location_id = $1 AND connection_id = $2`, [locationId, connectionId]);
+    const datasets = await manager.query(`DELETE FROM los_datasets WHERE location_id = $1 AND connection_id = $2`, [locationId, connectionId]);
+    return { rows: (rows as [unknown[], number])[1], datasets: (datasets as [unknown[], number])[1] };
+  }
+
+  /**
    * Partial update: only unitsAvailable of the listed cells of this (location, channel) changes; prices and
    * other cells stay. Cells not loaded yet are inserted without a price. Returns the number of cells written.
    */

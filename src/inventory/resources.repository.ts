@@ -94,4 +94,17 @@ export class ResourcesRepository {
     );
     return (res as [unknown[], number])[1];
   }
+
+  /**
+   * Unmapping: this connection's resources in the location become `removed` (the rows stay, so clients see
+   * them go via updatedSince), in the caller's transaction. Other connections' resources there are untouched.
+   */
+  async retireConnectionInLocation(connectionId: string, locationId: string, manager: EntityManager): Promise<number> {
+    const res = await manager.query(
+      `UPDATE resources SET status = 'removed', updated_at = now(), source_hash = NULL
+        WHERE location_id = $1 AND connection_id = $2 AND status <> 'removed'`,
+      [locationId, connectionId],
+    );
+    return (res as [unknown[], number])[1];
+  }
 }

@@ -164,14 +164,17 @@ export class LockmeSyncHandler implements ProviderHandler, OnModuleInit {
 
   /**
    * The resource of a Lockme room: created on first sight (type `room`) in the connection's location for the
-   * room's department (else its first mapping); an existing one stays where it is, renamed if Lockme renamed it.
-   * Null when the connection has no location mapped.
+   * room's department (else its first mapping); an existing one stays where it is while that location is mapped
+   * to the connection (renamed if Lockme renamed it), else it is placed like a new one. The location's mapping
+   * is share-locked until the caller's transaction ends (an unmapping waits, then retires it). Null when the
+   * connection has no location mapped.
    */
   private async placeRoom(
     m: EntityManager, connectionId: string, roomId: string, room: LockmeRoom | null, mappings: Awaited<ReturnType<ConnectionsService['mappingsOf']>>,
   ): Promise<RoomPlacement | null> {
     const existing = await this.resources.findByExternalId('lockme', connectionId, roomId, m);
-    if (existing) {
+    // A room left in a location since unmapped (its resource retired there) is placed again like a new one.
+    if (existing && await this.connections.holdsMapping(connectionId, existing.locationId, m)) {
       if (room) {
         await this.resources.upsert(toRoomResource(room, { id: existing.id, locationId: existing.locationId, connectionId }), m);
       } else if (existing.status === 'removed') {
@@ -182,7 +185,9 @@ export class LockmeSyncHandler implements ProviderHandler, OnModuleInit {
     }
     const locationId = pickLocation(mappings, room?.department ?? null);
     if (!locationId) return null;
-    await this.resources.upsert(toRoomResource(room ?? { roomId, name: null, department: null }, { id: generateResourceId(), locationId, connectionId }), m);
+    if (!(await this.connections.holdsMapping(connectionId, locationId, m))) throw new RetryableError('the location mappings of this Lockme connection changed meanwhile');
+    const placed = toRoomResource(room ?? { roomId, name: existing?.name ?? null, department: null }, { id: existing?.id ?? generateResourceId(), locationId, connectionId });
+    await this.resources.upsert(room || !existing ? placed : { ...placed, attributes: existing.attributes }, m);
     // Another writer (a resync) may have created it first with its own id: use the row that exists.
     const row = await this.resources.findByExternalId('lockme', connectionId, roomId, m);
     return { resourceId: row!.id, locationId: row!.locationId };
@@ -211,10 +216,16 @@ export class LockmeSyncHandler implements ProviderHandler, OnModuleInit {
       const repo = m.getRepository(ResourceEntity);
       const known = await repo.find({ where: { provider: 'lockme', connectionId } });
       const byExternal = new Map(known.map((r) => [r.externalId, r]));
+      // A room stays in its location while that is mapped to this connection; else it goes where a new one would.
+      const mapped = new Set(mappings.map((x) => x.locationId));
       const rows = rooms.map((room) => {
         const ex = byExternal.get(room.roomId);
-        return toRoomResource(room, { id: ex?.id ?? generateResourceId(), locationId: ex?.locationId ?? pickLocation(mappings, room.department)!, connectionId });
+        const locationId = ex && mapped.has(ex.locationId) ? ex.locationId : pickLocation(mappings, room.department)!;
+        return toRoomResource(room, { id: ex?.id ?? generateResourceId(), locationId, connectionId });
       });
+      for (const locationId of new Set(rows.map((r) => r.locationId))) {
+        if (!(await this.connections.holdsMapping(connectionId, locationId, m))) throw new RetryableError('the location mappings of this Lockme connection changed meanwhile');
+      }
       await this.resources.upsertMany(rows, m);
       const listed = new Set(rooms.map((r) => r.roomId));
       await this.resources.markRemoved(known.filter((r) => !listed.has(r.externalId) && r.status === 'active').map((r) => r.id), m);

@@ -6,8 +6,9 @@ import type { ConnectionEntity } from '../../connections/entities/connection.ent
 import type { LocationMappingEntity } from '../../connections/entities/location-mapping.entity';
 import { HandlerRegistry } from '../../ingestion/handler.registry';
 import {
-  done, HandleResult, held, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT,
+  done, HandleResult, held, holdCause, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT,
 } from '../../ingestion/provider-handler';
+import { RetryableError } from '../../ingestion/provider-handler';
 import { LosRepository } from '../../inventory/los.repository';
 import { generateResourceId } from '../../inventory/resource-id';
 import { ResourcesRepository } from '../../inventory/resources.repository';
@@ -109,7 +110,7 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
   /** The connection and location for a LOS event, or why it cannot apply (yet). */
   private async target(org: string, resort: string): Promise<LosTarget | HandleResult> {
     const connection = await this.connections.findByExternalId('stratech', org);
-    if (!connection) return held('unknown organization: waiting for its authorization');
+    if (!connection) return held('unknown organization: waiting for its authorization', undefined, holdCause.external('stratech', org));
     if (connection.status === 'revoked') return ignored('connection revoked', connection.id);
     if (connection.status === 'disabled') return held('connection disabled', connection.id);
     if (connection.status !== 'active') return held('connection not authorized yet', connection.id);
@@ -148,6 +149,8 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     let rows = 0;
     try {
       await this.dataSource.transaction(async (m) => {
+        // Unmapped during the fetch: the dataset must not land there. The retry holds it (resort not mapped).
+        if (!(await this.connections.holdsMapping(connectionId, t.mapping.locationId, m))) throw new RetryableError('the resort was unmapped meanwhile');
         const idOf = await this.ensureResources(m, t, productsOf(dataset.products), true);
         const cells = toLosCells(dataset, (productId) => idOf.get(productId)!);
         rows = cells.length;
@@ -173,6 +176,7 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     const connectionId = t.connection.id;
     const locationId = t.mapping.locationId;
     return this.dataSource.transaction(async (m) => {
+      if (!(await this.connections.holdsMapping(connectionId, locationId, m))) throw new RetryableError('the resort was unmapped meanwhile');
       const current = await this.los.currentDatasetKey(locationId, data.channelReference, m);
       if (current !== null && current !== data.losKey) {
         return ignored(`stale losKey: ${JSON.stringify(data.losKey)} is not the loaded dataset ${JSON.stringify(current)}`, connectionId);
@@ -186,7 +190,8 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
 
   /**
    * productId → resource id, creating the `accommodation` resources not seen yet. With `refresh`, known
-   * ones are upserted too (name, location); partials only create, they carry no names.
+   * ones are upserted too (name, location); partials only create, they carry no names, and place again a
+   * known one that is `removed` or in another location (e.g. retired by an unmapping), keeping its name.
    */
   private async ensureResources(
     m: EntityManager,
@@ -197,7 +202,10 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     const ids = products.map((p) => p.externalId);
     const known = new Map((await this.resources.findByExternalIds('stratech', t.connection.id, ids, m)).map((r) => [r.externalId, r]));
     const writes = products
-      .filter((p) => refresh || !known.has(p.externalId))
+      .filter((p) => {
+        const r = known.get(p.externalId);
+        return refresh || !r || r.status === 'removed' || r.locationId !== t.mapping.locationId;
+      })
       .map((p) => {
         const existing = known.get(p.externalId);
         return toAccommodation(p, {

@@ -6,7 +6,7 @@ import { ConnectionsService } from '../../connections/connections.service';
 import type { ConnectionEntity } from '../../connections/entities/connection.entity';
 import { HandlerRegistry } from '../../ingestion/handler.registry';
 import {
-  done, HandleResult, held, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT, RetryableError,
+  done, HandleResult, held, holdCause, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT, RetryableError,
 } from '../../ingestion/provider-handler';
 import { AvailabilityRepository } from '../../inventory/availability.repository';
 import { BookingsRepository } from '../../inventory/bookings.repository';
@@ -58,11 +58,11 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     if (!(SYNCED_ATTRIBUTE_TYPES as readonly string[]).includes(kind)) return ignored(`attributeType ${JSON.stringify(kind)} is not synced`);
 
     const connection = await this.connections.findByExternalId(PROVIDER, String(w.connectionId));
-    if (!connection) return held(`unknown connectionId ${w.connectionId}`);
+    if (!connection) return held(`unknown connectionId ${w.connectionId}`, undefined, holdCause.external(PROVIDER, String(w.connectionId)));
     if (connection.status !== 'active') return held(`connection is ${connection.status}`, connection.id);
     const mapping = await this.connections.findMapping(w.locationId);
     if (!mapping || mapping.connectionId !== connection.id) {
-      return held(`locationId ${JSON.stringify(w.locationId)} is not mapped to this connection`, connection.id);
+      return held(`locationId ${JSON.stringify(w.locationId)} is not mapped to this connection`, connection.id, holdCause.location(w.locationId));
     }
 
     switch (kind as SyncedAttributeType) {
@@ -108,7 +108,11 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     if (!mapped) return ignored(`resourceType ${JSON.stringify(w.metaData.resourceType)} is not a synced type`, c.id);
 
     const id = known?.id ?? (resourceId || generateResourceId());
-    await this.resources.upsert(toResourceUpsert({ id, locationId: w.locationId, connectionId: c.id, externalId: syncarooId, type: mapped }, data));
+    // Unmapped during the fetch: nothing lands there. The retry holds it (location not mapped).
+    await this.dataSource.transaction(async (m) => {
+      if (!(await this.connections.holdsMapping(c.id, w.locationId, m))) throw new RetryableError('the location was unmapped meanwhile');
+      await this.resources.upsert(toResourceUpsert({ id, locationId: w.locationId, connectionId: c.id, externalId: syncarooId, type: mapped }, data), m);
+    });
     // Read back what is committed: a concurrent resync may have created the row first, with its own id.
     const saved = await this.resources.findByExternalId(PROVIDER, c.id, syncarooId);
     if (!saved) throw new RetryableError('resource was not stored');
