@@ -40,6 +40,12 @@ describe('Syncaroo sync: seed webhooks end to end against a fake Syncaroo API', 
       }
       return row.status === status && row;
     }, timeoutMs);
+  /** Every event of the connection has settled (a resync's per-item repairs run after the resync itself). */
+  const repaired = (connectionId: string) => waitFor(async () => {
+    const [r] = await ctx.db.query(
+      `SELECT count(*)::int AS n FROM inbound_events WHERE (connection_id::text = $1 OR payload->>'connectionId' = $1) AND status IN ('pending', 'processing', 'failed')`, [connectionId]);
+    return r.n === 0;
+  });
   const resourceRows = (externalId: string) =>
     ctx.db.query(`SELECT * FROM resources WHERE provider = 'syncaroo' AND external_id = $1 ORDER BY created_at`, [externalId]);
 
@@ -410,6 +416,7 @@ describe('Syncaroo sync: seed webhooks end to end against a fake Syncaroo API', 
     ]);
     const res = await ctx.admin.post(`/admin/connections/${conn.id}/resync`).expect(202);
     await settled(res.body.eventId, 'done');
+    await repaired(conn.id);
 
     expect(await resourceRows(keep)).toEqual([expect.objectContaining({ id: keepBefore.id, name: 'Keep (renamed)', status: 'active' })]);
     expect(await resourceRows(gone)).toEqual([expect.objectContaining({ status: 'removed' })]);
@@ -419,5 +426,33 @@ describe('Syncaroo sync: seed webhooks end to end against a fake Syncaroo API', 
     const list = fake.callsTo('/api/v1/558/locations/sloc-558/resources', 'GET');
     expect(list).toHaveLength(1);
     expect(list[0].token).toMatch(/^fake-token-/);
+  });
+
+  it('resync cannot race webhooks: a resource created while the list was read is not removed, one unmapped meanwhile does not come back', async () => {
+    const conn = await ctx.newConnection({ provider: 'syncaroo', externalId: '559' });
+    await ctx.newLocation(conn.id, { locationId: '45000', externalId: 'sloc-559' });
+    const listPath = '/api/v1/559/locations/sloc-559/resources';
+    const leaving = 'leaving-559';
+    const leavingPath = resourcePath(559, leaving, 'sloc-559');
+    fake.set(leavingPath, { id: leaving, name: 'Leaving', type: 'meeting-room', capacity: 4 });
+    await settled(await send({ connectionId: 559, locationId: '45000', syncarooId: leaving, apiUrl: url(leavingPath) }), 'done');
+    // The list Syncaroo answers was taken before the two webhooks below: it still has `leaving`, not `arriving`.
+    fake.set(listPath, [{ id: leaving, name: 'Leaving', type: 'meeting-room', capacity: 4 }]);
+    const gate = fake.gate(listPath);
+    const res = await ctx.admin.post(`/admin/connections/${conn.id}/resync`).expect(202);
+    await waitFor(async () => gate.waiting() === 1);
+
+    const arriving = 'arriving-559';
+    const arrivingPath = resourcePath(559, arriving, 'sloc-559');
+    fake.set(arrivingPath, { id: arriving, name: 'Arriving', type: 'hot-desk', capacity: 8 });
+    await settled(await send({ connectionId: 559, locationId: '45000', syncarooId: arriving, resourceType: 'hot-desk', apiUrl: url(arrivingPath) }), 'done');
+    await settled(await send({ connectionId: 559, locationId: '45000', syncarooId: leaving, apiUrl: url(leavingPath), action: 'unmapped' }), 'done');
+    expect(await resourceRows(leaving)).toEqual([expect.objectContaining({ status: 'removed' })]);
+
+    gate.release();
+    await settled(res.body.eventId, 'done');
+    await repaired(conn.id);
+    expect(await resourceRows(arriving)).toEqual([expect.objectContaining({ status: 'active', name: 'Arriving' })]);
+    expect(await resourceRows(leaving)).toEqual([expect.objectContaining({ status: 'removed' })]);
   });
 });

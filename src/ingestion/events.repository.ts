@@ -43,6 +43,17 @@ export class EventsRepository {
     return rows[0];
   }
 
+  /** Whether an earlier event of `eventId`'s item, not of `ignoreTypes`, was received at or after `since`. */
+  async itemChangedSince(eventId: string, since: Date, ignoreTypes: string[]): Promise<boolean> {
+    const { rows } = await this.pool.query<{ changed: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM inbound_events me JOIN inbound_events o ON o.partition_key = me.partition_key AND o.seq < me.seq
+          WHERE me.id = $1 AND o.received_at >= $2 AND o.event_type <> ALL($3::text[])) AS changed`,
+      [eventId, since, ignoreTypes],
+    );
+    return rows[0].changed;
+  }
+
   async findById(id: string): Promise<StoredEventRow | null> {
     const { rows } = await this.pool.query<StoredEventRow>(`SELECT e.*, ${WAITING_FOR} FROM inbound_events e WHERE e.id = $1`, [id]);
     return rows[0] ?? null;

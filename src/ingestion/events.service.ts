@@ -99,6 +99,14 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
     return { replayed, skippedStale: stale };
   }
 
+  /**
+   * For a repair queued in an item's own partition (a resync's per-item event): whether a webhook about the
+   * item arrived at or after `since` (the listing's time) and ran before it; then the listing is older news.
+   */
+  itemChangedSince(eventId: string, since: Date, ignoreTypes: string[]): Promise<boolean> {
+    return this.events.itemChangedSince(eventId, since, ignoreTypes);
+  }
+
   /** Called by the actions that remove a hold's cause (connection created, mapped, re-enabled, authorized). */
   async releaseCauses(causes: string[]): Promise<number> {
     return this.logRelease(await this.events.releaseHeld(causes), { causes });

@@ -50,6 +50,14 @@ export class IntakeService {
   }
 
   /**
+   * Events a handler queues itself (a resync's per-item repairs, each in its item's partition): stored like
+   * webhooks, also where INTAKE=off. An idempotency key makes a retried handler queue each one once.
+   */
+  async enqueue(envelopes: IntakeEnvelope[]): Promise<WebhookAnswer[]> {
+    return Promise.all(envelopes.map((e) => this.store(e)));
+  }
+
+  /**
    * Resync runs through the queue like any event: durable, retried, ordered after what came before it.
    * An admin action, so it is taken also where INTAKE=off (that switch is about provider webhooks).
    */

@@ -12,6 +12,8 @@ export type EventStatus = (typeof EVENT_STATUSES)[number];
 @Index('uq_inbound_events_idempotency', ['provider', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 @Index('uq_inbound_events_seq', ['seq'], { unique: true })
 @Index('ix_inbound_events_partition', ['partitionKey', 'seq'], { where: "status IN ('pending', 'failed', 'processing', 'held')" })
+// The item's whole history (stale replay, a repair's "changed since"); the partial one above finds its head.
+@Index('ix_inbound_events_item', ['partitionKey', 'seq'])
 @Index('ix_inbound_events_held_cause', ['holdCause'], { where: "status = 'held'" })
 @Index('ix_inbound_events_provider_seq', ['provider', 'seq'])
 @Index('ix_inbound_events_status_seq', ['status', 'seq'])

@@ -1,22 +1,27 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { ConnectionsService } from '../../connections/connections.service';
 import type { ConnectionEntity } from '../../connections/entities/connection.entity';
+import { EventsService } from '../../ingestion/events.service';
 import { HandlerRegistry } from '../../ingestion/handler.registry';
+import { IntakeService } from '../../ingestion/intake.service';
 import {
-  done, HandleResult, held, holdCause, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT, RetryableError,
+  done, HandleResult, held, holdCause, ignored, InboundEvent, IntakeEnvelope, PermanentError, PRIORITY, ProviderHandler, RESYNC_EVENT, RetryableError,
 } from '../../ingestion/provider-handler';
 import { AvailabilityRepository } from '../../inventory/availability.repository';
 import { BookingsRepository } from '../../inventory/bookings.repository';
 import type { ResourceEntity } from '../../inventory/entities/resource.entity';
 import { LocationsRepository } from '../../inventory/locations.repository';
 import { generateResourceId } from '../../inventory/resource-id';
-import { ResourcesRepository, ResourceUpsert } from '../../inventory/resources.repository';
-import { SyncarooApiClient } from './syncaroo-api.client';
+import { ResourcesRepository } from '../../inventory/resources.repository';
+import { SyncarooApiClient, SyncarooResourceData } from './syncaroo-api.client';
 import { parseSyncarooWebhook, SYNCED_ATTRIBUTE_TYPES, SyncarooWebhook, SyncedAttributeType } from './syncaroo-webhook.dto';
-import { mapResourceType, PROVIDER, toBookingUpsert, toLocationDetails, toResourceUpsert, toWindows } from './syncaroo.mapper';
+import {
+  mapResourceType, PROVIDER, RESYNC_ITEM_EVENT, syncarooItemKey, toBookingUpsert, toLocationDetails, toResourceUpsert, toWindows,
+} from './syncaroo.mapper';
 
 /** A resource a webhook refers to: ours, absent, or owned by another connection (never touched). */
 type ResourceLookup = { kind: 'own'; row: ResourceEntity } | { kind: 'none' } | { kind: 'foreign' };
@@ -39,6 +44,8 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     private readonly availability: AvailabilityRepository,
     private readonly client: SyncarooApiClient,
     private readonly config: AppConfig,
+    private readonly intake: IntakeService,
+    private readonly events: EventsService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -48,6 +55,7 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
 
   async handle(event: InboundEvent): Promise<HandleResult> {
     if (event.eventType === RESYNC_EVENT) return this.resync(event);
+    if (event.eventType === RESYNC_ITEM_EVENT) return this.repair(event);
     // Stored bodies are re-checked: SYNCAROO_API_URL may have changed since intake.
     const parsed = parseSyncarooWebhook(event.payload, this.config.syncarooApiUrl);
     if (!parsed.ok) {
@@ -188,38 +196,72 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
   // ---- resync ----
 
   /**
-   * Re-reads every mapped location's resource list and repairs drift: listed resources are upserted
-   * (unchanged ones keep their updatedAt), ours that are missing upstream become `removed`.
+   * Re-reads every mapped location's resource list and queues one repair per resource in that resource's
+   * own partition: listed ones to upsert from the list, ours missing from it to remove. So a repair runs in
+   * order with the webhooks of its item, and is dropped when a webhook about the item arrived after the list
+   * was read (the webhook is newer news). Nothing is written here.
    */
   private async resync(event: InboundEvent): Promise<HandleResult> {
     const connectionId = event.connectionId ?? (event.payload.connectionId as string | undefined);
     const c = connectionId ? await this.connections.findById(connectionId) : null;
     if (!c || c.provider !== PROVIDER || !c.externalId) return ignored('no such Syncaroo connection');
     if (c.status !== 'active') return held(`connection is ${c.status}`, c.id);
+    const repairs: IntakeEnvelope[] = [];
     for (const mapping of await this.connections.mappingsOf(c.id)) {
+      // The database's clock, the one that stamps received_at, taken before the list is requested.
+      const [{ now: listedAt }] = (await this.dataSource.query(`SELECT now() AS now`)) as Array<{ now: Date }>;
       const listed = await this.client.listLocationResources(c.externalId, mapping.externalId ?? mapping.locationId);
       if (!listed) {
         // Unknown upstream is not "empty": removing everything on a wrong mapping would be worse than waiting.
         this.logger.warn({ connectionId: c.id, locationId: mapping.locationId }, 'resync: location not found upstream, left as is');
         continue;
       }
-      const rows = new Map<string, ResourceUpsert>();
-      for (const data of listed) {
-        if (!data.id || rows.has(data.id)) continue;
-        const existing = await this.resources.findByExternalId(PROVIDER, c.id, data.id);
-        // The webhook's resourceType is the documented source of a type; the list only fills gaps.
-        const type = existing?.type ?? mapResourceType(data.type);
-        if (!type) continue;
-        rows.set(data.id, toResourceUpsert({ id: existing?.id ?? generateResourceId(), locationId: mapping.locationId, connectionId: c.id, externalId: data.id, type }, data));
-      }
-      const current = (await this.resources.findByLocation(mapping.locationId))
-        .filter((r) => r.provider === PROVIDER && r.connectionId === c.id);
-      const missing = current.filter((r) => !rows.has(r.externalId)).map((r) => r.id);
-      await this.dataSource.transaction(async (m) => {
-        await this.resources.upsertMany([...rows.values()], m);
-        await this.resources.markRemoved(missing, m);
+      const seen = new Set<string>();
+      const repair = (syncarooId: string, resource: SyncarooResourceData | null): IntakeEnvelope => ({
+        provider: PROVIDER,
+        eventType: RESYNC_ITEM_EVENT,
+        connectionId: c.id,
+        partitionKey: syncarooItemKey(c.externalId!, syncarooId),
+        priority: PRIORITY.critical,
+        idempotencyKey: `resync:${event.id}:${createHash('sha256').update(`${mapping.locationId}\n${syncarooId}`).digest('hex')}`,
+        payload: { connectionId: c.id, locationId: mapping.locationId, syncarooId, listedAt: listedAt.toISOString(), resource },
       });
+      for (const data of listed) {
+        if (!data.id || seen.has(data.id)) continue;
+        seen.add(data.id);
+        repairs.push(repair(data.id, data));
+      }
+      for (const r of await this.resources.findByLocation(mapping.locationId)) {
+        if (r.provider === PROVIDER && r.connectionId === c.id && r.status === 'active' && !seen.has(r.externalId)) repairs.push(repair(r.externalId, null));
+      }
     }
+    await this.intake.enqueue(repairs);
+    return done(c.id);
+  }
+
+  /** One resource as the resync listed it (`resource`), or missing from the list (`null`). */
+  private async repair(event: InboundEvent): Promise<HandleResult> {
+    const p = event.payload as { connectionId: string; locationId: string; syncarooId: string; listedAt: string; resource: SyncarooResourceData | null };
+    const c = await this.connections.findById(p.connectionId);
+    if (!c || c.provider !== PROVIDER) return ignored('the connection is gone');
+    if (c.status !== 'active') return held(`connection is ${c.status}`, c.id);
+    if (await this.events.itemChangedSince(event.id, new Date(p.listedAt), [RESYNC_ITEM_EVENT])) {
+      return ignored('a webhook about this resource arrived after the list was read: the list is older news', c.id);
+    }
+    const existing = await this.resources.findByExternalId(PROVIDER, c.id, p.syncarooId);
+    if (!p.resource) {
+      if (existing && existing.status === 'active' && existing.locationId === p.locationId) await this.resources.markRemoved([existing.id]);
+      return done(c.id);
+    }
+    // The webhook's resourceType is the documented source of a type; the list only fills gaps.
+    const type = existing?.type ?? mapResourceType(p.resource.type);
+    if (!type) return ignored(`resource type ${JSON.stringify(p.resource.type)} is not a synced type`, c.id);
+    const row = toResourceUpsert({ id: existing?.id ?? generateResourceId(), locationId: p.locationId, connectionId: c.id, externalId: p.syncarooId, type }, p.resource);
+    await this.dataSource.transaction(async (m) => {
+      // Unmapped since the list was read: nothing lands there.
+      if (!(await this.connections.holdsMapping(c.id, p.locationId, m))) return;
+      await this.resources.upsertMany([row], m);
+    });
     return done(c.id);
   }
 }

@@ -14,7 +14,7 @@ import { PRIORITY } from '../../ingestion/provider-handler';
 import { WebhookAnswerInterceptor } from '../../ingestion/webhook-answer.interceptor';
 import { SyncarooHashVerifier } from './syncaroo-hash.verifier';
 import { parseSyncarooWebhook, SyncarooWebhookDto } from './syncaroo-webhook.dto';
-import { PROVIDER } from './syncaroo.mapper';
+import { PROVIDER, syncarooItemKey } from './syncaroo.mapper';
 
 /** The seed's "process immediately": inventory-defining types run before availability. */
 const CRITICAL = new Set(['resources', 'locations', 'bookings']);
@@ -57,7 +57,7 @@ export class SyncarooWebhookController {
       eventType: w.metaData.attributeType,
       // Resolved by the handler: the connection may not exist yet (the event is then held).
       connectionId: null,
-      partitionKey: `${PROVIDER}:${w.connectionId}:${w.metaData.syncarooId}`,
+      partitionKey: syncarooItemKey(w.connectionId, w.metaData.syncarooId),
       priority: CRITICAL.has(w.metaData.attributeType) ? PRIORITY.critical : PRIORITY.normal,
       coalesceKey: sha256Hex(raw),
       payload: body as Record<string, unknown>,

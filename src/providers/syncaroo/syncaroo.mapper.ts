@@ -7,6 +7,14 @@ import type { SyncarooBookingData, SyncarooLocationData, SyncarooResourceData, S
 
 export const PROVIDER = 'syncaroo';
 
+/** A Syncaroo item (CONTRACT 5): its events, webhooks and resync repairs alike, apply one at a time in this partition. */
+export function syncarooItemKey(connectionExternalId: string | number, syncarooId: string): string {
+  return `${PROVIDER}:${connectionExternalId}:${syncarooId}`;
+}
+
+/** A resync's repair of one resource, queued in that resource's own partition. */
+export const RESYNC_ITEM_EVENT = 'resync.item';
+
 /**
  * Syncaroo resource types (and a few spellings seen in coworking software) → our types. `fixed-desk`
  * and `dedicated-desk` are one type. Anything else is not synced (the event is `ignored`), because
