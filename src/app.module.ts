@@ -16,7 +16,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(databaseUrl), migrationsRun: true }),
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions(databaseUrl, config.env.DB_POOL_SIZE), migrationsRun: true }),
         OpsModule,
         ConnectionsModule,
         InventoryModule,

@@ -148,6 +148,12 @@ describe('queue core', () => {
     await ctx.admin.post(`/admin/events/${newer.eventId}/replay`).expect(202);
   });
 
+  it('gives every pooled session a statement and an idle-in-transaction timeout', async () => {
+    const [{ statement_timeout }] = await ctx.db.query('SHOW statement_timeout');
+    const [{ idle_in_transaction_session_timeout }] = await ctx.db.query('SHOW idle_in_transaction_session_timeout');
+    expect({ statement_timeout, idle_in_transaction_session_timeout }).toEqual({ statement_timeout: '2min', idle_in_transaction_session_timeout: '1min' });
+  });
+
   it('shows what an event waits for: the earlier event of its item', async () => {
     const part = `p-${randomUUID()}`;
     const h = await intake(ctx).accept(envelope(P, 90, part, { payloadExtra: { hold: true } }));

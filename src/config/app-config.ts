@@ -72,6 +72,8 @@ export class EnvironmentVariables {
   /** `off` runs this process as a worker only: webhooks answer 503. */
   @IsIn(['on', 'off']) INTAKE = 'on';
   @Transform(toInt) @IsInt() @Min(1) @Max(64) WORKER_CONCURRENCY = 8;
+  /** Connections per process (the worker uses up to 2 × WORKER_CONCURRENCY at peak, plus one for LISTEN). */
+  @Transform(toInt) @IsInt() @Min(2) @Max(500) DB_POOL_SIZE = 20;
   @Transform(toInt) @IsInt() @Min(100) HANDLER_TIMEOUT_MS = 30000;
   /** Comma-separated retry delays in seconds; the contract's schedule by default. */
   @Matches(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, { message: 'RETRY_SCHEDULE must be comma-separated seconds' })
