@@ -33,7 +33,9 @@ export class ResourceListQuery extends PageQuery {
   @ApiPropertyOptional({
     description: `${ZONED_DOC}. Only resources with updatedAt >= this instant (inclusive, so polling with the last ` +
       'updatedAt seen never misses a change); the list is then ordered by (updatedAt, id) instead of id, ' +
-      'which makes it a change feed: a resource changed while paging shows up again on a later page.',
+      'which makes it a change feed: a resource changed while paging shows up again on a later page. ' +
+      'Changes are served in commit order: a change still being written with an earlier updatedAt holds back ' +
+      'the later ones until it commits, so never substitute your own clock for the last updatedAt seen.',
   })
   @IsOptional() @IsZonedTimestamp()
   updatedSince?: string;
