@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { PinoNestLogger } from './common/logger';
 import { ProblemFilter } from './common/problem.filter';
+import { registerSecrets } from './common/redact';
 import { requestLogMiddleware } from './common/request-log.middleware';
 import { createValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
@@ -13,6 +14,9 @@ import { MetricsService } from './ops/metrics.service';
 
 /** Builds the HTTP application (not listening yet); shared by main.ts, the e2e tests and the bench. */
 export async function createApp(config: AppConfig, databaseUrl: string, logger: Logger): Promise<INestApplication> {
+  const e = config.env;
+  registerSecrets([e.ADMIN_TOKEN, e.READ_TOKEN, e.ENCRYPTION_KEY, e.SYNCAROO_CLIENT_SECRET, e.SYNCAROO_WEBHOOK_SECRET,
+    e.LOCKME_CLIENT_SECRET, e.STRATECH_CLIENT_SECRET, e.STRATECH_WEBHOOK_SECRET, safePassword(databaseUrl)]);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
     rawBody: true,
     bodyParser: false,
@@ -39,4 +43,12 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+function safePassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

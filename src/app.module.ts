@@ -3,7 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConnectionsModule } from './connections/connections.module';
+import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './database/data-source.options';
+import { runMigrationsLocked } from './database/migrate';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { InventoryModule } from './inventory/inventory.module';
 import { OpsModule } from './ops/ops.module';
@@ -16,7 +18,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(databaseUrl, config.env.DB_POOL_SIZE), migrationsRun: true }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => buildDataSourceOptions(databaseUrl, config.env.DB_POOL_SIZE),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            await runMigrationsLocked(dataSource);
+            return dataSource;
+          },
+        }),
         OpsModule,
         ConnectionsModule,
         InventoryModule,

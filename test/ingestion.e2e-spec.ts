@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
 import { EventsService } from '../src/ingestion/events.service';
+import { QueueGaugesService } from '../src/ingestion/queue-gauges.service';
 import { startTestApp, TestContext } from './support/test-app';
 import { envelope, install, intake, ScriptedHandler } from './support/test-handler';
 import { waitFor } from './support/wait-for';
@@ -198,6 +200,38 @@ describe('ingestion pipeline', () => {
     const res = await ctx.admin.post('/admin/events/replay-dead?provider=stratech').expect(202);
     expect(res.body.replayed).toBeGreaterThanOrEqual(1);
     await waitFor(async () => (await statusOf(ctx, e.eventId)).status === 'done');
+  });
+
+  it('keeps the webhook request id with its event (detail and the worker\'s log lines)', async () => {
+    const res = await ctx.http().post('/webhooks/stratech/ingestion-secret').set('x-request-id', 'req-trace-4711')
+      .send({ eventType: 'Trace.test', eventData: { organizationReference: 'org_trace' } }).expect(202);
+    const detail = await ctx.admin.get(`/admin/events/${res.body.eventId}`).expect(200);
+    expect(detail.body.requestId).toBe('req-trace-4711');
+  });
+
+  it('counts events by provider and status in one process at a time', async () => {
+    const h = await intake(ctx).accept(envelope(P, 3100, `p-${randomUUID()}`, { payloadExtra: { hold: true } }));
+    await waitFor(async () => (await statusOf(ctx, h.eventId)).status === 'held');
+    const gauges = ctx.app.get(QueueGaugesService);
+    expect(await gauges.refresh()).toBe(true);
+    const [{ n }] = await ctx.db.query(`SELECT count(*)::int AS n FROM inbound_events WHERE provider = $1 AND status = 'held'`, [P]);
+    const text = (await ctx.http().get('/metrics').expect(200)).text;
+    expect(text).toContain(`inventory_events{provider="testprov",status="held"} ${n}`);
+    expect(text).toMatch(/inventory_claim_seconds_count \d+/);
+    // Another process counting now: this one reports nothing rather than a second copy.
+    const other = new Client({ connectionString: ctx.databaseUrl });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(hashtext('inventory-sync:queue-gauges'))`);
+      expect(await gauges.refresh()).toBe(false);
+      expect((await ctx.http().get('/metrics').expect(200)).text).not.toContain('inventory_events{');
+      await other.query('COMMIT');
+    } finally {
+      await other.end();
+    }
+    handler.holdOpen.add(3100);
+    await ctx.app.get(EventsService).releaseHeld(P);
   });
 
   it('exposes queue and processing metrics', async () => {

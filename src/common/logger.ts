@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import { redactDeep, redactText } from './redact';
 
 /** Members that must never be written to a log line, wherever they appear. */
 export const REDACT_PATHS = [
@@ -13,6 +14,13 @@ export function createRootLogger(level = process.env.LOG_LEVEL ?? 'info'): Logge
     base: { service: 'inventory-sync' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // Every line, whoever writes it: secret members out, secrets inside strings (paths, error messages) out.
+    formatters: { log: (obj) => redactDeep(obj) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
+      },
+    },
   });
 }
 

@@ -1,6 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { describeError, isDatabaseUnavailable } from '../database/database-errors';
 import { DomainError, FieldError } from './domain.error';
+import { redactText } from './redact';
+
+/** Seconds a client is asked to wait when the database cannot be reached. */
+const RETRY_AFTER_S = 5;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -39,11 +44,15 @@ export class ProblemFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
-    const body = this.toProblem(exception, req);
+    const unavailable = isDatabaseUnavailable(exception);
+    const body = unavailable
+      ? problem(503, 'the database is unavailable; nothing was stored, try again shortly', 'database-unavailable')
+      : this.toProblem(exception, req);
     if (body.status >= 500) {
-      this.logger.error({ err: exception instanceof Error ? { name: exception.name, message: exception.message } : String(exception), path: req.path }, 'request failed');
+      this.logger.error({ err: describeError(exception), path: redactText(req.path), reqId: (req as Request & { id?: string }).id }, unavailable ? 'request refused: database unavailable' : 'request failed');
     }
     if (res.headersSent) return;
+    if (body.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
     res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
   }
 

@@ -2,14 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Histogram } from 'prom-client';
+import { redactText } from './redact';
+import { requestContext } from './request-context';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
-const QUIET = new Set(['/metrics', '/health']);
-
-/** URL secrets (webhook keys, OAuth code and state) never reach a log line. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/webhooks\/(?:lockme|stratech)\/)[^/?]+/, '$1[redacted]').replace(/([?&](?:code|state)=)[^&]+/g, '$1[redacted]');
-}
+const QUIET = new Set(['/metrics', '/health', '/health/live', '/health/ready']);
 
 /**
  * Request id (a well-formed `x-request-id` is kept, anything else replaced), the HTTP duration histogram
@@ -32,8 +29,8 @@ export function requestLogMiddleware(logger: Logger, httpDuration: Histogram<'me
       if (QUIET.has(req.path)) return;
       const level = status >= 500 ? 'error' : 'info';
       if (!logger.isLevelEnabled(level)) return;
-      logger[level]({ reqId: id, req: { method: req.method, url: redactUrl(req.originalUrl) }, res: { statusCode: status }, responseTime: Math.round(ms * 10) / 10 }, 'request completed');
+      logger[level]({ reqId: id, req: { method: req.method, url: redactText(req.originalUrl) }, res: { statusCode: status }, responseTime: Math.round(ms * 10) / 10 }, 'request completed');
     });
-    next();
+    requestContext.run({ requestId: id }, next);
   };
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { handlerContext } from '../ingestion/handler-context';
 import { RetryableError } from '../ingestion/provider-handler';
+import { MetricsService } from '../ops/metrics.service';
 import { ConnectionsService, StoredCredentials } from './connections.service';
 
 /** Refresh this long before the stated expiry, so a token does not die between check and use. */
@@ -52,6 +53,7 @@ export class ConnectionTokensService {
 
   constructor(
     private readonly connections: ConnectionsService,
+    private readonly metrics: MetricsService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -101,14 +103,17 @@ export class ConnectionTokensService {
   private refreshUnderLock(connectionId: string, refresh: (refreshToken: string) => Promise<RefreshedTokens>, refused: string | null): Promise<UsableCredentials> {
     return this.dataSource.transaction(async (m) => {
       // NO KEY UPDATE: serialises refreshes of this connection without blocking inserts that reference it.
-      await m.query(`SELECT id FROM connections WHERE id = $1 FOR NO KEY UPDATE`, [connectionId]);
+      const [locked] = (await m.query(`SELECT provider FROM connections WHERE id = $1 FOR NO KEY UPDATE`, [connectionId])) as Array<{ provider: string }>;
       const current = await this.connections.getCredentials(connectionId, m);
       if (usable(current, refused)) return current;
       if (!current?.refreshToken) throw new NoRefreshTokenError('the connection has no refresh token (connect it again)');
       // The HTTP call runs while the lock is held, on purpose: a second refresh with the same (rotated)
       // refresh token would fail. It is not aborted when a caller gives up (startRefresh); if this commit
       // still failed after the provider rotated, the connection would have to be re-connected.
-      const tokens = await refresh(current.refreshToken);
+      const tokens = await refresh(current.refreshToken).catch((e: unknown) => {
+        this.metrics.tokenRefreshFailures.inc({ provider: locked?.provider ?? 'unknown' });
+        throw e;
+      });
       const { expiresAt: _stale, ...kept } = current;
       const next: UsableCredentials = {
         ...kept,

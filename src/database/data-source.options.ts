@@ -19,6 +19,8 @@ export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOp
     // A statement or an open transaction that hangs (a lock never granted, a client that stopped mid
     // transaction) ends with an error instead of holding its connection and its locks for ever; the longest
     // statements (a 20k-row LOS insert, a migration's index) take seconds.
-    extra: { max: poolSize, application_name: 'inventory-sync', statement_timeout: 120_000, idle_in_transaction_session_timeout: 60_000 },
+    extra: { max: poolSize, application_name: 'inventory-sync', statement_timeout: 120_000, idle_in_transaction_session_timeout: 60_000,
+      // A database that does not answer fails a request in 5 s (a 503) instead of queueing it for ever.
+      connectionTimeoutMillis: 5_000 },
   };
 }

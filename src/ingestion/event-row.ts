@@ -20,6 +20,7 @@ export interface StoredEventRow {
   last_error: string | null;
   claim_token?: string | null;
   hold_cause?: string | null;
+  request_id?: string | null;
   /** The earlier event of the same item this one waits behind (admin views only). */
   waiting_for?: string | null;
 }

@@ -31,5 +31,5 @@ export function toEventView(row: StoredEventRow) {
 }
 
 export function toEventDetailView(row: StoredEventRow) {
-  return { ...toEventView(row), payload: redactSecrets(row.payload) as Record<string, unknown>, headers: row.headers ?? {} };
+  return { ...toEventView(row), payload: redactSecrets(row.payload) as Record<string, unknown>, headers: row.headers ?? {}, requestId: row.request_id ?? null };
 }

@@ -117,11 +117,19 @@ export class EventsRepository {
     }
   }
 
-  async queueStats(): Promise<Array<{ provider: string; depth: number; oldest_seconds: number }>> {
-    const { rows } = await this.pool.query(
+  /** Events not finished for good, by provider and status; waiting ones with the age of the oldest. */
+  async queueCounts(): Promise<{
+    byStatus: Array<{ provider: string; status: string; n: number }>;
+    waiting: Array<{ provider: string; depth: number; oldest_seconds: number }>;
+  }> {
+    const byStatus = await this.pool.query<{ provider: string; status: string; n: number }>(
+      `SELECT provider, status, count(*)::int AS n FROM inbound_events
+        WHERE status IN ('pending', 'failed', 'processing', 'held', 'dead') GROUP BY provider, status`,
+    );
+    const waiting = await this.pool.query<{ provider: string; depth: number; oldest_seconds: number }>(
       `SELECT provider, count(*)::int AS depth, COALESCE(EXTRACT(EPOCH FROM now() - min(received_at)), 0)::float AS oldest_seconds
          FROM inbound_events WHERE status IN ${ACTIVE} GROUP BY provider`,
     );
-    return rows;
+    return { byStatus: byStatus.rows, waiting: waiting.rows };
   }
 }

@@ -2,7 +2,6 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { conflict, DomainError, notFound } from '../common/domain.error';
 import { decodeCursor, toPage } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
-import { MetricsService } from '../ops/metrics.service';
 import type { EventDetailView, EventListQuery, EventPage, EventView } from './dto/event.dto';
 import { toEventDetailView, toEventView } from './event.mapper';
 import { EventsRepository } from './events.repository';
@@ -18,23 +17,10 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly events: EventsRepository,
     private readonly worker: WorkerService,
-    private readonly metrics: MetricsService,
     private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    const { queueDepth, oldestPendingAge } = this.metrics;
-    const events = this.events;
-    // Queue gauges are read from PostgreSQL at scrape time, so every process reports the shared queue.
-    (queueDepth as unknown as { collect: () => Promise<void> }).collect = async () => {
-      const stats = await events.queueStats();
-      queueDepth.reset();
-      oldestPendingAge.reset();
-      for (const s of stats) {
-        queueDepth.set({ provider: s.provider }, s.depth);
-        oldestPendingAge.set({ provider: s.provider }, s.oldest_seconds);
-      }
-    };
     if (this.config.env.WORKER === 'on') {
       this.retentionTimer = setInterval(() => void this.purge(), RETENTION_EVERY_MS);
       this.retentionTimer.unref();

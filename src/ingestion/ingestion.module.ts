@@ -6,11 +6,12 @@ import { EventsRepository } from './events.repository';
 import { EventsService } from './events.service';
 import { HandlerRegistry } from './handler.registry';
 import { IntakeService } from './intake.service';
+import { QueueGaugesService } from './queue-gauges.service';
 import { WorkerService } from './worker.service';
 
 @Module({
   controllers: [EventsController],
-  providers: [EventIntakeRepository, EventQueueRepository, EventsRepository, EventsService, HandlerRegistry, IntakeService, WorkerService],
+  providers: [EventIntakeRepository, EventQueueRepository, EventsRepository, EventsService, HandlerRegistry, IntakeService, QueueGaugesService, WorkerService],
   exports: [IntakeService, HandlerRegistry, EventsService],
 })
 export class IngestionModule {}

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { serviceUnavailable } from '../common/domain.error';
+import { requestContext } from '../common/request-context';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../ops/metrics.service';
 import { EventIntakeRepository, IntakeResult } from './event-intake.repository';
@@ -32,6 +33,9 @@ export class IntakeService {
   }
 
   private async store(envelope: IntakeEnvelope): Promise<WebhookAnswer> {
+    // The request's id goes with the event, so the worker's lines for it can be joined to the webhook's.
+    const requestId = requestContext.getStore()?.requestId;
+    if (requestId) envelope = { ...envelope, requestId };
     const result = await this.events.insert(envelope);
     this.metrics.eventsReceived.inc({ provider: envelope.provider, outcome: result.status });
     if (result.status === 'accepted') this.worker.poke();

@@ -18,6 +18,8 @@ export interface IntakeEnvelope {
   payload: Record<string, unknown>;
   rawBody?: Buffer;
   headers?: Record<string, string>;
+  /** The x-request-id of the webhook's request (set by intake), carried into the worker's log lines. */
+  requestId?: string;
 }
 
 export const PRIORITY = { critical: 1, normal: 5 } as const;

@@ -4,7 +4,9 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../config/app-config';
+import { describeError } from '../database/database-errors';
 import { MetricsService } from '../ops/metrics.service';
+import { ReadinessService } from '../ops/readiness.service';
 import { ClaimedEvent, EventQueueRepository, Settlement } from './event-queue.repository';
 import { toInboundEvent } from './event-row';
 import { handlerContext } from './handler-context';
@@ -16,6 +18,10 @@ import { nextRetryDelay } from './retry.policy';
 /** Idle: how long to sleep when notifications work (LISTEN), and when they don't. */
 const IDLE_MS = 5000;
 const POLL_MS = 200;
+/** Claims failing (database down): wait this long after the first failure, doubling up to the maximum. */
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 10_000;
+const LOOP_STALL_MS = 60_000;
 const SHUTDOWN_WAIT_MS = 9000;
 /** After aborting a handler that ran out of time, how long to wait for it to stop (capped by its timeout). */
 const ABORT_GRACE_MS = 10_000;
@@ -40,6 +46,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private wake: (() => void) | null = null;
   private woken = false;
   private loop: Promise<void> | null = null;
+  private lastLoopAt = 0;
+  /** Consecutive failed claims (0 = healthy). */
+  private claimFailures = 0;
   private readonly wakeups: QueueWakeups;
 
   constructor(
@@ -47,6 +56,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly registry: HandlerRegistry,
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
+    private readonly readiness: ReadinessService,
     @InjectDataSource() dataSource: DataSource,
   ) {
     this.wakeups = new QueueWakeups((dataSource.driver as PostgresDriver).master as Pool, () => this.poke());
@@ -55,6 +65,9 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   onApplicationBootstrap(): void {
     if (this.config.env.WORKER === 'off') return;
     this.running = true;
+    this.lastLoopAt = Date.now();
+    // The loop comes round at least every IDLE_MS (or its database backoff): far longer means it is stuck.
+    this.readiness.register('worker', () => (Date.now() - this.lastLoopAt > LOOP_STALL_MS ? `worker loop stalled for ${Math.round((Date.now() - this.lastLoopAt) / 1000)} s` : null));
     this.loop = this.run();
     // Claimed events keep their lock while they run or wait here, however long a handler is allowed to take;
     // only a process that died lets them expire (then another process reclaims them).
@@ -68,7 +81,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     try {
       await this.queue.extendClaims([...this.runningEvents.values(), ...this.ready], this.lockMs);
     } catch (e) {
-      if (this.running) this.logger.warn({ err: (e as Error).message }, 'lock heartbeat failed');
+      if (this.running) this.logger.warn({ err: describeError(e) }, 'lock heartbeat failed');
     }
   }
 
@@ -112,6 +125,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     // A claim that expired while processing counts as an attempt; after as many as the schedule has, dead.
     const maxAttempts = this.config.retrySchedule.length;
     while (this.running) {
+      this.lastLoopAt = Date.now();
       this.startReady(concurrency);
       const room = 2 * concurrency - this.inFlight.size - this.ready.length;
       let idleFor = this.wakeups.listening ? IDLE_MS : POLL_MS;
@@ -119,14 +133,22 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         this.woken = false;
         let claimed: ClaimedEvent[] = [];
         try {
+          const timer = this.metrics.claimDuration.startTimer();
           claimed = await this.queue.claim(room, lockMs, maxAttempts);
+          timer();
           if (claimed.length < room) {
             const due = await this.queue.nextDueAt();
             if (due) idleFor = Math.max(10, Math.min(idleFor, due.getTime() - Date.now()));
           }
+          if (this.claimFailures > 0) this.logger.log({ failedClaims: this.claimFailures }, 'claims work again');
+          this.claimFailures = 0;
         } catch (e) {
-          idleFor = POLL_MS * 5;
-          if (this.running) this.logger.error({ err: (e as Error).message }, 'claim failed');
+          // One line when it starts and then one per minute or so, not one per attempt.
+          this.claimFailures += 1;
+          idleFor = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(10, this.claimFailures - 1));
+          if (this.running && (this.claimFailures === 1 || this.claimFailures % 6 === 0)) {
+            this.logger.error({ err: describeError(e), failedClaims: this.claimFailures, retryInMs: idleFor }, 'claim failed; backing off');
+          }
         }
         if (claimed.length > 0) {
           // Critical first, then arrival order (RETURNING does not keep the subquery's order).
@@ -204,7 +226,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     }
     stop();
     this.metrics.eventsProcessed.inc({ provider, outcome });
-    this.logger.log({ eventId: row.id, provider, eventType: row.event_type, attempt: row.attempts, outcome }, 'event processed');
+    this.logger.log({ eventId: row.id, reqId: row.request_id ?? undefined, provider, eventType: row.event_type, attempt: row.attempts, outcome }, 'event processed');
   }
 
   private apply(row: ClaimedEvent, result: HandleResult): Promise<string> {
@@ -230,10 +252,10 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       : nextRetryDelay(this.config.retrySchedule, row.attempts, error instanceof RetryableError ? error.retryAfterMs : undefined);
     const outcome = await this.settle(row, delay === null ? { status: 'dead', note: message } : { status: 'failed', note: message, retryInMs: delay }).catch((dbError: Error) => {
       // The claim expires and the event is taken over: nothing is lost.
-      this.logger.error({ eventId: row.id, err: dbError.message }, 'could not record failure');
+      this.logger.error({ eventId: row.id, err: describeError(dbError) }, 'could not record failure');
       return 'unrecorded';
     });
-    this.logger.warn({ eventId: row.id, provider: row.provider, attempt: row.attempts, err: message, retryInMs: delay }, 'event failed');
+    this.logger.warn({ eventId: row.id, reqId: row.request_id ?? undefined, provider: row.provider, attempt: row.attempts, err: message, retryInMs: delay }, 'event failed');
     return outcome;
   }
 

@@ -27,6 +27,23 @@ export class MetricsService {
   readonly oldestPendingAge = new Gauge({
     name: 'inventory_queue_oldest_pending_seconds', help: 'Age of the oldest waiting event by provider', labelNames: ['provider'], registers: [this.registry],
   });
+  /** Computed by one process at a time (see QueueGaugesService): alert on max by (provider, status). */
+  readonly eventsByStatus = new Gauge({
+    name: 'inventory_events', help: 'Events by provider and status (pending, failed, processing, held, dead); reported by the one process that computed them',
+    labelNames: ['provider', 'status'], registers: [this.registry],
+  });
+  readonly claimDuration = new Histogram({
+    name: 'inventory_claim_seconds', help: 'Time of one claim round trip (isq_claim)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry],
+  });
+  readonly outboundRequests = new Counter({
+    name: 'inventory_outbound_requests_total', help: 'Outbound provider HTTP calls by provider and status (a number, or timeout / network / aborted / too-large / redirect)',
+    labelNames: ['provider', 'status'], registers: [this.registry],
+  });
+  readonly tokenRefreshFailures = new Counter({
+    name: 'inventory_token_refresh_failures_total', help: 'Refused or failed OAuth token refreshes by provider (a refused refresh token holds the connection until re-authorized)',
+    labelNames: ['provider'], registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

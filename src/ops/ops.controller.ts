@@ -1,23 +1,33 @@
-import { Controller, Get, Header, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import { serviceUnavailable } from '../common/domain.error';
 import { MetricsService } from './metrics.service';
+import { ReadinessService } from './readiness.service';
 
 @ApiTags('ops')
 @Controller()
 export class OpsController {
-  constructor(private readonly dataSource: DataSource, private readonly metrics: MetricsService) {}
+  constructor(private readonly dataSource: DataSource, private readonly metrics: MetricsService, private readonly readiness: ReadinessService) {}
 
-  @Get('health')
-  @ApiOkResponse({ description: 'the database answers', schema: { example: { status: 'ok' } } })
-  @ApiServiceUnavailableResponse({ description: 'the database does not answer' })
-  async health(): Promise<{ status: 'ok' }> {
+  @Get('health/live')
+  @ApiOkResponse({ description: 'the process is up (nothing else is checked)', schema: { example: { status: 'ok' } } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get(['health', 'health/ready'])
+  @ApiOkResponse({ description: 'ready: the database answers, migrations are applied, the worker loop runs (WORKER=on)', schema: { example: { status: 'ok' } } })
+  @ApiServiceUnavailableResponse({ description: 'not ready; `detail` says which part' })
+  async ready(): Promise<{ status: 'ok' }> {
+    const problems = this.readiness.problems();
     try {
       await this.dataSource.query('SELECT 1');
-      return { status: 'ok' };
     } catch {
-      throw new ServiceUnavailableException('database unavailable');
+      problems.unshift('database: not reachable');
     }
+    if (problems.length > 0) throw serviceUnavailable(`not ready: ${problems.join('; ')}`);
+    return { status: 'ok' };
   }
 
   @Get('metrics')

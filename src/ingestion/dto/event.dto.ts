@@ -40,6 +40,7 @@ export class EventView {
 export class EventDetailView extends EventView {
   @ApiProperty({ description: 'the webhook body, secrets redacted' }) payload: Record<string, unknown>;
   @ApiProperty({ description: 'the kept request headers' }) headers: Record<string, string>;
+  @ApiProperty({ nullable: true, type: String, description: 'x-request-id of the request that stored it (also in the worker log lines for it)' }) requestId: string | null;
 }
 
 export class EventPage {

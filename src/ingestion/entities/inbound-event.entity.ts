@@ -44,4 +44,6 @@ export class InboundEventEntity {
   @Column({ name: 'claim_snapshot', type: 'text', nullable: true }) claimSnapshot: string | null;
   /** Why a held event waits, as a cause key (`connection:<id>`, `location:<id>`, ...) that a release names. */
   @Column({ name: 'hold_cause', type: 'varchar', length: 300, nullable: true }) holdCause: string | null;
+  /** x-request-id of the request that stored it: the worker's log lines for the event carry it. */
+  @Column({ name: 'request_id', type: 'varchar', length: 100, nullable: true }) requestId: string | null;
 }
