@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { setProviderMaxBytes } from './common/http-client';
 import { PinoNestLogger } from './common/logger';
 import { ProblemFilter } from './common/problem.filter';
 import { registerSecrets } from './common/redact';
@@ -14,6 +15,8 @@ import { MetricsService } from './ops/metrics.service';
 
 /** Builds the HTTP application (not listening yet); shared by main.ts, the e2e tests and the bench. */
 export async function createApp(config: AppConfig, databaseUrl: string, logger: Logger): Promise<INestApplication> {
+  // Every outbound provider call reads its answer up to this cap (http-client.ts); set before any worker runs.
+  setProviderMaxBytes(config.env.PROVIDER_MAX_BYTES);
   const e = config.env;
   registerSecrets([e.ADMIN_TOKEN, e.READ_TOKEN, e.ENCRYPTION_KEY, e.SYNCAROO_CLIENT_SECRET, e.SYNCAROO_WEBHOOK_SECRET,
     e.LOCKME_CLIENT_SECRET, e.STRATECH_CLIENT_SECRET, e.STRATECH_WEBHOOK_SECRET, safePassword(databaseUrl)]);

@@ -14,6 +14,27 @@ export interface HttpRequest {
   /** JSON-encoded unless it is already a string / URLSearchParams. */
   body?: unknown;
   timeoutMs?: number;
+  /** This call's answer size cap instead of PROVIDER_MAX_BYTES (see `setProviderMaxBytes`). */
+  maxBytes?: number;
+  /** The setting the "answer larger than" error names; default PROVIDER_MAX_BYTES, or `maxBytes` for an override. */
+  maxBytesName?: string;
+}
+
+/** PROVIDER_MAX_BYTES's default (CONTRACT.md section 12). */
+export const DEFAULT_PROVIDER_MAX_BYTES = 8 * 1024 * 1024;
+let providerCap = DEFAULT_PROVIDER_MAX_BYTES;
+
+/**
+ * The size cap of every provider answer (PROVIDER_MAX_BYTES). Set once at start from the configuration
+ * (`createApp`), so no provider client threads it through; a call may still pass its own `maxBytes`.
+ */
+export function setProviderMaxBytes(bytes: number): void {
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new RangeError(`provider answer cap must be a positive integer, got ${bytes}`);
+  providerCap = bytes;
+}
+
+export function providerMaxBytes(): number {
+  return providerCap;
 }
 
 /** Where an upstream call went wrong, without query strings (they may carry tokens). */
@@ -26,18 +47,102 @@ export function describeUrl(url: string): string {
   }
 }
 
-/** The call's own timeout, and the worker's abort when the handler making the call runs out of time. */
-function requestSignal(timeoutMs: number): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const handler = handlerContext.getStore()?.signal;
-  return handler ? AbortSignal.any([timeout, handler]) : timeout;
+/** `refused`: the caller stopped reading (an answer over the cap, a redirect). */
+type AbortCause = 'timeout' | 'handler' | 'refused';
+
+/** The abort of one outbound call; `close()` it in `finally`. */
+export interface CallSignal {
+  signal: AbortSignal;
+  /** Why the call was aborted, null while it was not. */
+  readonly cause: AbortCause | null;
+  /** Stops the call for a reason of the caller's (e.g. its answer is too large): the connection is closed. */
+  abort(cause: AbortCause): void;
+  /** Clears the timer and the listener on the handler's signal. */
+  close(): void;
 }
 
 /**
- * One outbound HTTP call with a hard timeout. Network failures and timeouts become RetryableError;
- * the caller decides what each status means (see `raiseForStatus`). Never puts headers or tokens in errors.
+ * The call's own timeout, and the worker's abort when the handler making the call runs out of time.
+ * An own timer and controller rather than `AbortSignal.any([AbortSignal.timeout(ms), handler])`: on Node 20
+ * the timeout signal inside such a composite is only weakly held, so after a garbage collection it never
+ * fires and a silent upstream holds the call forever (see src/common/http-client.spec.ts).
+ */
+export function openCallSignal(timeoutMs: number): CallSignal {
+  const controller = new AbortController();
+  let cause: AbortCause | null = null;
+  const abort = (why: AbortCause) => {
+    if (controller.signal.aborted) return;
+    cause = why;
+    controller.abort(new DOMException(why === 'timeout' ? 'timed out' : 'aborted', why === 'timeout' ? 'TimeoutError' : 'AbortError'));
+  };
+  const timer = setTimeout(() => abort('timeout'), timeoutMs);
+  const handler = handlerContext.getStore()?.signal;
+  const onHandlerAbort = () => abort('handler');
+  if (handler?.aborted) onHandlerAbort();
+  else handler?.addEventListener('abort', onHandlerAbort, { once: true });
+  return {
+    signal: controller.signal,
+    get cause() {
+      return cause;
+    },
+    abort,
+    close() {
+      clearTimeout(timer);
+      handler?.removeEventListener('abort', onHandlerAbort);
+    },
+  };
+}
+
+function transportError(where: string, call: CallSignal): RetryableError {
+  const why = call.cause === 'timeout' ? 'timed out' : call.cause === 'handler' ? 'aborted (handler timeout)' : 'network error';
+  return new RetryableError(`${where} failed: ${why}`);
+}
+
+/**
+ * The answer's bytes, at most `cap` of them: a Content-Length over it is refused before reading, and a body
+ * that grows past it is cut off there (the connection is closed, not drained). Over → PermanentError, since
+ * asking again gets the same answer.
+ */
+async function readCapped(res: Response, where: string, cap: number, capName: string, call: CallSignal): Promise<Buffer> {
+  const tooLarge = () => new PermanentError(`${where}: answer larger than ${cap} bytes (${capName})`);
+  const declared = res.headers.get('content-length');
+  if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > cap) {
+    call.abort('refused');
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > cap) {
+        call.abort('refused');
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    if (e instanceof PermanentError) throw e;
+    throw transportError(where, call);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * One outbound HTTP call with a hard timeout (headers and body) and a size cap on the answer. Network
+ * failures and timeouts become RetryableError; an answer over the cap and any redirect (3xx, never followed:
+ * it would leave the URL the caller checked) become PermanentError; the caller decides what each other status
+ * means (see `raiseForStatus`). Never puts headers, tokens, query strings or a Location in errors.
  */
 export async function httpRequest<T = unknown>(url: string, req: HttpRequest = {}): Promise<HttpResponse<T>> {
+  const method = req.method ?? 'GET';
+  const where = `${method} ${describeUrl(url)}`;
   const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
   let body: string | URLSearchParams | undefined;
   if (req.body instanceof URLSearchParams || typeof req.body === 'string') body = req.body;
@@ -45,24 +150,35 @@ export async function httpRequest<T = unknown>(url: string, req: HttpRequest = {
     body = JSON.stringify(req.body);
     headers['content-type'] ??= 'application/json';
   }
-  let res: Response;
+  const cap = req.maxBytes ?? providerCap;
+  const capName = req.maxBytesName ?? (req.maxBytes === undefined ? 'PROVIDER_MAX_BYTES' : 'maxBytes');
+  const call = openCallSignal(req.timeoutMs ?? 15_000);
   try {
-    res = await fetch(url, { method: req.method ?? 'GET', headers, body, signal: requestSignal(req.timeoutMs ?? 15_000), redirect: 'error' });
-  } catch (e) {
-    const name = (e as Error).name;
-    const why = name === 'TimeoutError' ? 'timed out' : name === 'AbortError' ? 'aborted (handler timeout)' : 'network error';
-    throw new RetryableError(`${req.method ?? 'GET'} ${describeUrl(url)} failed: ${why}`);
-  }
-  const text = await res.text();
-  let parsed: unknown = text;
-  if (text.length > 0) {
+    let res: Response;
     try {
-      parsed = JSON.parse(text);
+      res = await fetch(url, { method, headers, body, signal: call.signal, redirect: 'manual' });
     } catch {
-      parsed = text;
+      throw transportError(where, call);
     }
-  } else parsed = null;
-  return { status: res.status, headers: res.headers, body: parsed as T };
+    if (res.status >= 300 && res.status < 400) {
+      call.abort('refused');
+      await res.body?.cancel().catch(() => undefined);
+      throw new PermanentError(`${where}: upstream redirected (${res.status}) to another location; redirects are not followed`);
+    }
+    const bytes = await readCapped(res, where, cap, capName, call);
+    let parsed: unknown = null;
+    if (bytes.length > 0) {
+      const text = new TextDecoder().decode(bytes);
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T };
+  } finally {
+    call.close();
+  }
 }
 
 /**

@@ -49,6 +49,14 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
   WEBHOOK_MAX_BYTES = 1048576;
 
+  /** Size cap of every provider answer but Stratech datasets (read into memory, so at most 256 MiB). */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(256 * 1024 * 1024)
+  PROVIDER_MAX_BYTES = 8388608;
+
+  /** Size cap of a Stratech LOS dataset (parsed as a stream). */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(16 * 1024 * 1024 * 1024)
+  STRATECH_DATASET_MAX_BYTES = 268435456;
+
   @IsUrl(httpUrl) SYNCAROO_API_URL = 'https://app.syncaroo.com/api/v1';
   @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) SYNCAROO_TOKEN_URL?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() SYNCAROO_CLIENT_ID?: string;

@@ -36,6 +36,7 @@ export class SyncarooFake {
   private readonly tokens = new Map<string, number>();
   private readonly failures: Failure[] = [];
   private readonly gates = new Map<string, { opened: Promise<void>; waiting: number }>();
+  private readonly custom = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
   private issued = 0;
 
   private constructor(private readonly server: Server, readonly baseUrl: string) {}
@@ -75,6 +76,15 @@ export class SyncarooFake {
 
   remove(path: string): void {
     this.docs.delete(path);
+    this.custom.delete(path);
+  }
+
+  /**
+   * Calls to `path` (after the Bearer check) are answered by `answer` itself: huge or streamed bodies,
+   * redirects... The call is recorded with status 0 (the fake does not know what `answer` writes).
+   */
+  respondWith(path: string, answer: (req: IncomingMessage, res: ServerResponse) => void): void {
+    this.custom.set(path, answer);
   }
 
   /** The next `times` calls to `path` (optionally one method) answer `status`. */
@@ -155,6 +165,11 @@ export class SyncarooFake {
     if (gate) {
       gate.waiting += 1;
       await gate.opened;
+    }
+    const custom = this.custom.get(path);
+    if (custom) {
+      this.calls.push({ method, path, token, body, status: 0 });
+      return custom(req, res);
     }
     if (method === 'GET') {
       return this.docs.has(path) ? answer(200, this.docs.get(path)) : answer(404, { error: 'not found' });

@@ -94,3 +94,22 @@ describe('lockme.mapper', () => {
     expect(localDate(lateEvening, 'Europe/Warsaw', 31)).toBe('2027-02-01');
   });
 });
+
+describe('lockme.mapper: stored provider text is bounded', () => {
+  const target = { id: 'r_1', locationId: 'krk', connectionId: 'c1' };
+
+  it('a room name is trimmed, cleaned of NUL characters and cut to 500 characters without splitting a character', () => {
+    expect(toRoomResource({ roomId: '12', name: `  ${'n'.repeat(900)} `, department: null }, target).name).toBe('n'.repeat(500));
+    expect(toRoomResource({ roomId: '12', name: 'Pharaoh\u0000 tomb ', department: null }, target).name).toBe('Pharaoh tomb');
+    expect(toRoomResource({ roomId: '12', name: '   ', department: null }, target).name).toBeNull();
+    const name = toRoomResource({ roomId: '12', name: `x${'😀'.repeat(300)}`, department: null }, target).name!;
+    expect(name.length).toBeLessThanOrEqual(500);
+    expect(/[\uD800-\uDBFF]$/.test(name)).toBe(false);
+  });
+
+  it('the department kept in attributes is at most 200 characters', () => {
+    const { attributes } = toRoomResource({ roomId: '12', name: 'Room', department: 'd'.repeat(5000) }, target);
+    expect(attributes.department).toBe('d'.repeat(200));
+    expect(toRoomResource({ roomId: '12', name: 'Room', department: '\u0000' }, target).attributes).toEqual({});
+  });
+});

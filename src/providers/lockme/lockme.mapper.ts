@@ -1,3 +1,4 @@
+import { boundedText } from '../../common/stored-values';
 import type { LocationMappingEntity } from '../../connections/entities/location-mapping.entity';
 import type { BookingStatus } from '../../inventory/entities/booking.entity';
 import type { ResourceUpsert } from '../../inventory/resources.repository';
@@ -83,11 +84,16 @@ export function pickLocation(mappings: Pick<LocationMappingEntity, 'locationId' 
   return (byDepartment ?? mappings[0]).locationId;
 }
 
-/** A Lockme room as a `room` resource. */
+const MAX_NAME = 500;
+/** A Lockme department is an id; more than this is not one. */
+const MAX_DEPARTMENT = 200;
+
+/** A Lockme room as a `room` resource; its name and department bounded (common/stored-values.ts). */
 export function toRoomResource(
   room: Pick<LockmeRoom, 'roomId' | 'name' | 'department'>,
   target: { id: string; locationId: string; connectionId: string },
 ): ResourceUpsert {
+  const department = boundedText(room.department, MAX_DEPARTMENT);
   return {
     id: target.id,
     locationId: target.locationId,
@@ -95,10 +101,10 @@ export function toRoomResource(
     provider: 'lockme',
     externalId: room.roomId,
     type: 'room',
-    name: room.name ? room.name.slice(0, 500) : null,
+    name: boundedText(room.name, MAX_NAME),
     capacity: null,
     status: 'active',
-    attributes: room.department ? { department: room.department } : {},
+    attributes: department ? { department } : {},
   };
 }
 

@@ -97,3 +97,17 @@ describe('stratech mapper: products and cells', () => {
     ]);
   });
 });
+
+describe('stratech mapper: stored product names are bounded', () => {
+  it('a product name is cleaned of NUL characters and cut to 500 characters without splitting a character', () => {
+    const [long, nul, emoji] = productsOf([
+      { productId: 'a', name: ` ${'n'.repeat(2000)}` },
+      { productId: 'b', name: 'Lodge\u0000 4 ' },
+      { productId: 'c', name: `x${'😀'.repeat(300)}` },
+    ]);
+    expect(long.name).toBe('n'.repeat(500));
+    expect(nul.name).toBe('Lodge 4');
+    expect(emoji.name!.length).toBeLessThanOrEqual(500);
+    expect(/[\uD800-\uDBFF]$/.test(emoji.name!)).toBe(false);
+  });
+});

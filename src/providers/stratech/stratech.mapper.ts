@@ -1,3 +1,4 @@
+import { boundedText } from '../../common/stored-values';
 import type { LosCell, LosUnitsPatch } from '../../inventory/los.repository';
 import type { ResourceUpsert } from '../../inventory/resources.repository';
 import type { StratechLosDataset } from './stratech-api.client';
@@ -71,7 +72,7 @@ export function productsOf(products: ReadonlyArray<{ productId: unknown; name?: 
   const byId = new Map<string, string | null>();
   products.forEach((p, i) => {
     const id = productKey(p.productId, `products[${i}]`);
-    const name = typeof p.name === 'string' && p.name.trim() !== '' ? p.name.trim().slice(0, 500) : null;
+    const name = boundedText(p.name, 500);
     byId.set(id, name ?? byId.get(id) ?? null);
   });
   return [...byId].map(([externalId, name]) => ({ externalId, name }));

@@ -118,3 +118,70 @@ describe('syncaroo.mapper', () => {
     });
   });
 });
+
+/** Lone UTF-16 surrogates: PostgreSQL refuses them in jsonb (and a cut emoji is garbage in text). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
+
+describe('syncaroo.mapper: stored provider text is bounded', () => {
+  const target = { id: 'r_1', locationId: '11980', connectionId: 'c-1', externalId: 'sid', type: 'meeting-room' as const };
+  const upsert = (name: unknown, details: Record<string, unknown>) => toResourceUpsert(target, { id: 'sid', name, type: 'meeting-room', capacity: 1, details });
+
+  it('a description is trimmed and cut to 2,000 characters', () => {
+    const { attributes } = upsert('Room', { description: `  ${'d'.repeat(5000)}  ` });
+    expect(attributes.description).toBe('d'.repeat(2000));
+  });
+
+  it('every string inside attributes (rates, availableFrom...) is at most 2,000 characters', () => {
+    const { attributes } = upsert('Room', { availableFrom: 'a'.repeat(3000), rates: [{ period: 'p'.repeat(3000), price: 25 }] });
+    expect(attributes.availableFrom).toHaveLength(2000);
+    expect((attributes.rates as Array<{ period: string }>)[0].period).toHaveLength(2000);
+    expect((attributes.rates as Array<{ price: number }>)[0].price).toBe(25);
+  });
+
+  it('the whole attributes JSON stays within 16 KB: the largest members are dropped, syncarooId and the small ones kept', () => {
+    const rates = Array.from({ length: 5000 }, (_, i) => ({ period: 'hour', price: i, note: 'n'.repeat(200) }));
+    const { attributes } = upsert('Room', { description: 'Nice room', units: 2, bookable: true, rates, pricing: { text: 'x'.repeat(1900) } });
+    expect(jsonBytes(attributes)).toBeLessThanOrEqual(16 * 1024);
+    expect(attributes).toMatchObject({ description: 'Nice room', units: 2, bookable: true, syncarooId: 'sid', pricing: { text: 'x'.repeat(1900) } });
+    expect(attributes.rates).toBeUndefined();
+  });
+
+  it('multi-byte text counts in bytes towards the 16 KB', () => {
+    const emoji = '😀'.repeat(1000); // 2,000 UTF-16 characters, 4,000 bytes
+    const { attributes } = upsert('Room', { description: emoji, rates: [{ a: emoji }, { b: emoji }, { c: emoji }, { d: emoji }] });
+    expect(JSON.stringify(attributes).length).toBeLessThan(16 * 1024);
+    expect(jsonBytes(attributes)).toBeLessThanOrEqual(16 * 1024);
+    expect(attributes.description).toBe(emoji);
+    expect(attributes.rates).toBeUndefined();
+  });
+
+  it('deeply nested or very wide provider JSON is cut, and the result is the same for the same input', () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 50; i++) deep = { deeper: deep };
+    const wide = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, i]));
+    const details = { rates: deep, pricing: wide, currency: { ['k'.repeat(500)]: 'long key' } };
+    const a = upsert('Room', details).attributes;
+    expect(jsonBytes(a)).toBeLessThanOrEqual(16 * 1024);
+    expect(JSON.stringify(a).split('deeper').length - 1).toBeLessThanOrEqual(8);
+    expect(Object.keys(a.pricing as object).length).toBeLessThanOrEqual(100);
+    expect(a.currency).toEqual({});
+    expect(upsert('Room', details).attributes).toEqual(a);
+  });
+
+  it('NUL characters are removed and cut or lone surrogates never reach the database', () => {
+    const row = upsert(`Board\u0000 Room ${'😀'.repeat(400)}`, { description: `a\u0000b\uD800c`, rates: [{ note: 'x\u0000' }] });
+    expect(row.name).not.toContain('\u0000');
+    expect(row.name!.startsWith('Board Room ')).toBe(true);
+    expect(row.name!.length).toBeLessThanOrEqual(500);
+    expect(LONE_SURROGATE.test(row.name!)).toBe(false);
+    expect(row.attributes.description).toBe('ab\uFFFDc');
+    expect(row.attributes.rates).toEqual([{ note: 'x' }]);
+  });
+
+  it('a location name and time zone are bounded and cleaned the same way', () => {
+    const d = toLocationDetails({ id: 'l', name: `Zuid\u0000${'z'.repeat(1000)}`, timeZone: 'Europe/Amsterdam' });
+    expect(d.name).toHaveLength(500);
+    expect(d.name!.startsWith('Zuidz')).toBe(true);
+  });
+});

@@ -1,3 +1,4 @@
+import { boundedAttributes, boundedText } from '../../common/stored-values';
 import type { BookingStatus } from '../../inventory/entities/booking.entity';
 import type { ResourceType } from '../../inventory/entities/resource.entity';
 import type { AvailabilityWindow } from '../../inventory/availability.repository';
@@ -46,10 +47,9 @@ export function mapResourceType(raw: unknown): ResourceType | null {
 const MAX_NAME = 500;
 const MAX_INT = 2_147_483_647;
 
+/** Trimmed, at most `max` characters, nothing PostgreSQL refuses (see `boundedText`); null when blank. */
 export function cleanText(raw: unknown, max = MAX_NAME): string | null {
-  if (typeof raw !== 'string') return null;
-  const text = raw.trim();
-  return text.length === 0 ? null : text.slice(0, max);
+  return boundedText(raw, max);
 }
 
 /** A whole, non-negative number (a numeric string counts); anything else is unknown. */
@@ -58,12 +58,13 @@ export function toCount(raw: unknown): number | null {
   return Number.isInteger(n) && n >= 0 && n <= MAX_INT ? n : null;
 }
 
-/** Only present, non-null members: an absent field and a null one must hash alike. */
+/**
+ * Only present, non-null members: an absent field and a null one must hash alike. Bounded as every stored
+ * provider value is (common/stored-values.ts): the description and every other string at most 2,000
+ * characters, the whole at most 16 KB of JSON (the largest members dropped first, never syncarooId).
+ */
 export function toAttributes(details: Record<string, unknown>, syncarooId: string): Record<string, unknown> {
-  const attributes: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(details)) if (value !== undefined && value !== null) attributes[key] = value;
-  attributes.syncarooId = syncarooId;
-  return attributes;
+  return boundedAttributes({ ...details, syncarooId }, { keep: ['syncarooId'], text: ['description'] });
 }
 
 export interface ResourceTarget {
