@@ -43,6 +43,8 @@ describe('queue core', () => {
     const three = await intake(ctx).accept(envelope(P, 3, part, { coalesceKey: 'body-3' }));
     const fiveAgain = await intake(ctx).accept(envelope(P, 5, part, { coalesceKey: 'body-5' }));
     expect([five.status, three.status, fiveAgain.status]).toEqual(['accepted', 'accepted', 'accepted']);
+    // Time-ordered ids (UUIDv7): inserts land at the right edge of the primary key.
+    expect(five.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
     expect(fiveAgain.eventId).not.toBe(five.eventId);
     // Still the last one: an identical body merges into it.
     const fiveThird = await intake(ctx).accept(envelope(P, 5, part, { coalesceKey: 'body-5' }));

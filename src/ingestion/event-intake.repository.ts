@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { MicroBatcher } from '../common/micro-batcher';
+import { uuidv7 } from '../common/uuidv7';
 import { boundedKey, StoredEventRow } from './event-row';
 import type { IntakeEnvelope } from './provider-handler';
 
@@ -60,7 +60,7 @@ export class EventIntakeRepository {
 
   /** The id of each row inserted, null where it was not (an idempotency key seen, or coalesced). */
   private async insertRows(es: IntakeEnvelope[]): Promise<Array<string | null>> {
-    const ids = es.map(() => randomUUID());
+    const ids = es.map(() => uuidv7());
     // Item rows are locked in the order of the VALUES list: sorted by key (stable, so one item's events keep
     // their arrival order), two batches cannot wait for each other's locks.
     const order = es.map((e, i) => ({ i, key: boundedKey(e.partitionKey) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
