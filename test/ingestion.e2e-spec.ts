@@ -5,15 +5,10 @@ import { Client } from 'pg';
 import { EventsService } from '../src/ingestion/events.service';
 import { QueueGaugesService } from '../src/ingestion/queue-gauges.service';
 import { startTestApp, TestContext } from './support/test-app';
-import { envelope, install, intake, ScriptedHandler } from './support/test-handler';
+import { envelope, install, intake, ScriptedHandler, statusOf } from './support/test-handler';
 import { waitFor } from './support/wait-for';
 
 const P = 'testprov';
-
-async function statusOf(ctx: TestContext, id: string): Promise<{ status: string; attempts: number; last_error: string | null }> {
-  const [row] = await ctx.db.query('SELECT status, attempts, last_error FROM inbound_events WHERE id = $1', [id]);
-  return row;
-}
 
 describe('ingestion pipeline', () => {
   let ctx: TestContext;

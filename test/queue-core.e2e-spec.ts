@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { EventsService } from '../src/ingestion/events.service';
 import { startTestApp, TestContext } from './support/test-app';
-import { envelope, install, intake, ScriptedHandler } from './support/test-handler';
+import { envelope, install, intake, ScriptedHandler, statusOf } from './support/test-handler';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -10,11 +10,6 @@ import { waitFor } from './support/wait-for';
  * Multi-process cases (commit order across processes, a stale worker) are in queue-processes.e2e-spec.ts.
  */
 const P = 'testprov';
-
-async function statusOf(ctx: TestContext, id: string): Promise<{ status: string; attempts: number; last_error: string | null }> {
-  const [row] = await ctx.db.query('SELECT status, attempts, last_error FROM inbound_events WHERE id = $1', [id]);
-  return row;
-}
 
 describe('queue core', () => {
   let ctx: TestContext;

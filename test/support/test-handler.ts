@@ -103,3 +103,9 @@ export function envelope(provider: string, n: number, partition: string, extra: 
 export function intake(ctx: TestContext): IntakeService {
   return ctx.app.get(IntakeService);
 }
+
+/** An event's queue state, read straight from its row. */
+export async function statusOf(ctx: TestContext, id: string): Promise<{ status: string; attempts: number; last_error: string | null }> {
+  const [row] = await ctx.db.query('SELECT status, attempts, last_error FROM inbound_events WHERE id = $1', [id]);
+  return row;
+}
