@@ -348,6 +348,30 @@ describe('ingestion with two worker processes on one database', () => {
   });
 });
 
+describe('wake-ups across processes', () => {
+  it('a worker process is woken by NOTIFY when another process stores an event, without polling', async () => {
+    const intakeOnly = await startTestApp({ WORKER: 'off' });
+    const worker = await startTestApp({ WORKER_CONCURRENCY: '2' }, { shareDatabaseWith: intakeOnly });
+    try {
+      const h = new ScriptedHandler(P, 'w');
+      install(worker, h);
+      await waitFor(async () => (await worker.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN inbound_events' AND datname = current_database()`))[0].n === 1);
+      // Idle now: sleeping until a notification (or its 5 s safety poll).
+      await new Promise((r) => setTimeout(r, 300));
+      const before = Number(/inventory_claim_seconds_count (\d+)/.exec((await worker.http().get('/metrics')).text)?.[1] ?? 0);
+      const e = await intake(intakeOnly).accept(envelope(P, 1, 'p-notify'));
+      await waitFor(async () => (await statusOf(worker, e.eventId)).status === 'done');
+      const after = Number(/inventory_claim_seconds_count (\d+)/.exec((await worker.http().get('/metrics')).text)?.[1] ?? 0);
+      // One wake-up, one or two claims: not a poll every 200 ms.
+      expect(after - before).toBeLessThanOrEqual(3);
+      expect(after - before).toBeGreaterThanOrEqual(1);
+    } finally {
+      await worker.close();
+      await intakeOnly.close();
+    }
+  });
+});
+
 describe('split deployment: INTAKE=off', () => {
   let ctx: TestContext;
   beforeAll(async () => {
