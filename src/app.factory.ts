@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { setProviderMaxBytes } from './common/http-client';
+import { JsonBodyInterceptor } from './common/json-body.interceptor';
 import { PinoNestLogger } from './common/logger';
 import { ProblemFilter } from './common/problem.filter';
 import { registerSecrets } from './common/redact';
@@ -21,19 +22,20 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   registerSecrets([e.ADMIN_TOKEN, e.READ_TOKEN, e.ENCRYPTION_KEY, e.SYNCAROO_CLIENT_SECRET, e.SYNCAROO_WEBHOOK_SECRET,
     e.LOCKME_CLIENT_SECRET, e.STRATECH_CLIENT_SECRET, e.STRATECH_WEBHOOK_SECRET, safePassword(databaseUrl)]);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
-    rawBody: true,
+    // No global body parser: JsonBodyInterceptor reads the body after the route's guards (it keeps the raw bytes).
     bodyParser: false,
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
   });
-  const limit = config.env.WEBHOOK_MAX_BYTES;
-  // Webhooks keep their raw bytes (verified before anything else); every JSON body is capped.
-  app.useBodyParser('json', { limit, type: () => true });
   app.set('trust proxy', false);
   app.disable('x-powered-by');
 
   app.use(requestLogMiddleware(logger, app.get(MetricsService).httpDuration));
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());
+  // Bodies are read only after authentication (Bearer token, webhook path secret or key): an unauthenticated
+  // request never makes the server read or parse one. Every JSON body is capped at WEBHOOK_MAX_BYTES (413);
+  // webhooks keep their raw bytes (Syncaroo's HMAC, the coalescing hash).
+  app.useGlobalInterceptors(new JsonBodyInterceptor(config.env.WEBHOOK_MAX_BYTES));
 
   const document = SwaggerModule.createDocument(
     app,

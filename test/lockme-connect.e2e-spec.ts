@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConnectionsService } from '../src/connections/connections.service';
 import { signState } from '../src/providers/lockme/lockme-oauth-state';
 import { addMessage, LockmeFake } from './fakes/lockme-fake.server';
@@ -21,6 +22,19 @@ describe('lockme: connect flow (OAuth2 authorization code)', () => {
 
   const eventStatus = async (id: string) => (await ctx.db.query(`SELECT status, last_error FROM inbound_events WHERE id = $1`, [id]))[0];
 
+  const setCookiesOf = (res: { headers: Record<string, unknown> }) => ([] as string[]).concat((res.headers['set-cookie'] as string[] | undefined) ?? []);
+  /** The `name=value` a browser sends back, '' when there is none. */
+  const cookieOf = (res: { headers: Record<string, unknown> }) => (setCookiesOf(res)[0] ?? '').split(';')[0];
+  /** GET /connect/lockme as the admin: the state in the redirect and the browser cookie it is bound to. */
+  async function startConnect(connectionId: string): Promise<{ state: string; cookie: string }> {
+    const res = await ctx.admin.get(`/connect/lockme?connectionId=${connectionId}`).redirects(0).expect(302);
+    return { state: new URL(res.headers.location).searchParams.get('state')!, cookie: cookieOf(res) };
+  }
+  const callback = (query: Record<string, string>, cookie?: string) => {
+    const req = ctx.http().get('/connect/lockme/callback').query(query);
+    return cookie === undefined ? req : req.set('Cookie', cookie);
+  };
+
   it('pending connection: messages are held; connect → redirect, callback stores tokens, activates, releases the held message', async () => {
     const c = await ctx.newConnection({ provider: 'lockme', externalId: undefined, name: 'Escape Gdańsk' });
     expect(c.status).toBe('pending');
@@ -41,10 +55,11 @@ describe('lockme: connect flow (OAuth2 authorization code)', () => {
       response_type: 'code', client_id: fake.clientId, redirect_uri: redirectUri, scope: 'rooms_manage', state: expect.any(String),
     });
     const state = location.searchParams.get('state')!;
+    const cookie = cookieOf(start);
 
     // Lockme sends the browser back with a code (and may add parameters of its own).
     const code = fake.issueCode(redirectUri);
-    const done = await ctx.http().get('/connect/lockme/callback').query({ code, state, lang: 'pl' }).expect(200);
+    const done = await callback({ code, state, lang: 'pl' }, cookie).expect(200);
     expect(done.body).toEqual({ connectionId: c.id, status: 'active' });
     const [exchange] = fake.callsOf('token');
     expect(exchange.form).toEqual({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: fake.clientId, client_secret: fake.clientSecret });
@@ -62,10 +77,96 @@ describe('lockme: connect flow (OAuth2 authorization code)', () => {
     const [booking] = await ctx.db.query(`SELECT status FROM bookings WHERE connection_id = $1 AND external_id = '4242'`, [c.id]);
     expect(booking).toEqual({ status: 'confirmed' });
 
-    // The code is single-use at Lockme: a replayed callback is refused, tokens stay.
-    const replay = await ctx.http().get('/connect/lockme/callback').query({ code, state }).expect(400);
-    expect(replay.body.detail).toMatch(/refused the authorization code/);
+    // The state is single-use: a replayed callback (same browser, even with a fresh code) is refused before any
+    // token exchange, and the tokens stay.
+    const tokenCalls = fake.callsOf('token').length;
+    for (const again of [code, fake.issueCode(redirectUri)]) {
+      const replay = await callback({ code: again, state }, cookie).expect(400);
+      expect(replay.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(replay.body.detail).toMatch(/already used/);
+    }
+    expect(fake.callsOf('token')).toHaveLength(tokenCalls);
     expect(await ctx.app.get(ConnectionsService).getCredentials(c.id)).toEqual(stored);
+  });
+
+  it('the start sets an HttpOnly SameSite=Lax cookie for the callback; only hashes are stored; the cookie is cleared once used', async () => {
+    const c = await ctx.newConnection({ provider: 'lockme', externalId: undefined });
+    const start = await ctx.admin.get(`/connect/lockme?connectionId=${c.id}`).redirects(0).expect(302);
+    const state = new URL(start.headers.location).searchParams.get('state')!;
+    const setCookies = setCookiesOf(start);
+    expect(setCookies).toHaveLength(1);
+    expect(setCookies[0]).toMatch(/^lockme_connect_[0-9a-f]{16}=[A-Za-z0-9_-]{43}; /);
+    expect(setCookies[0].split('; ').slice(1)).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Lax', 'Path=/connect/lockme/callback', 'Max-Age=600']));
+    expect(setCookies[0]).not.toMatch(/Secure/); // PUBLIC_URL is http here
+    const cookie = cookieOf(start);
+    const rows = await ctx.db.query(`SELECT * FROM oauth_states WHERE connection_id = $1`, [c.id]);
+    expect(rows).toEqual([{
+      nonce_hash: expect.stringMatching(/^[0-9a-f]{64}$/), connection_id: c.id, browser_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      created_at: expect.any(Date), used_at: null,
+    }]);
+    const text = JSON.stringify(rows);
+    expect(text).not.toContain(cookie.split('=')[1]);
+    expect(text).not.toContain(JSON.parse(Buffer.from(state.split('.')[0], 'base64url').toString()).n);
+
+    const done = await callback({ code: fake.issueCode(`${ctx.baseUrl}/connect/lockme/callback`), state }, cookie).expect(200);
+    expect(setCookiesOf(done).join()).toMatch(new RegExp(`^${cookie.split('=')[0]}=;.*Expires=Thu, 01 Jan 1970`));
+    const [used] = await ctx.db.query(`SELECT used_at FROM oauth_states WHERE connection_id = $1`, [c.id]);
+    expect(used.used_at).toEqual(expect.any(Date));
+  });
+
+  it('the state is bound to the browser that started the flow: another value of its cookie → 400, the state stays usable', async () => {
+    const c = await ctx.newConnection({ provider: 'lockme', externalId: undefined });
+    const redirectUri = `${ctx.baseUrl}/connect/lockme/callback`;
+    const { state, cookie } = await startConnect(c.id);
+    const other = await startConnect(c.id);
+    const tokenCalls = fake.callsOf('token').length;
+    const cases: Array<[string | undefined, RegExp]> = [
+      [`${cookie.split('=')[0]}=${'A'.repeat(43)}`, /browser that started it/],
+      [`${cookie.split('=')[0]}=${other.cookie.split('=')[1]}`, /browser that started it/],
+    ];
+    for (const [sent, detail] of cases) {
+      const res = await callback({ code: fake.issueCode(redirectUri), state }, sent);
+      expect([res.status, res.body.detail]).toEqual([400, expect.stringMatching(detail)]);
+    }
+    expect(fake.callsOf('token')).toHaveLength(tokenCalls);
+    expect(await ctx.app.get(ConnectionsService).getCredentials(c.id)).toBeNull();
+    // Still unused: the browser that started it finishes the flow (among its other cookies).
+    await callback({ code: fake.issueCode(redirectUri), state }, `theme=dark; ${other.cookie}; ${cookie}`).expect(200);
+    expect(fake.callsOf('token')).toHaveLength(tokenCalls + 1);
+  });
+
+  it('a client without cookies (the connect link fetched with curl, opened elsewhere) may finish once: the state is single-use', async () => {
+    const c = await ctx.newConnection({ provider: 'lockme', externalId: undefined });
+    const redirectUri = `${ctx.baseUrl}/connect/lockme/callback`;
+    const { state } = await startConnect(c.id);
+    await callback({ code: fake.issueCode(redirectUri), state }).expect(200);
+    const tokenCalls = fake.callsOf('token').length;
+    const replay = await callback({ code: fake.issueCode(redirectUri), state }).expect(400);
+    expect(replay.body.detail).toMatch(/already used/);
+    expect(fake.callsOf('token')).toHaveLength(tokenCalls);
+  });
+
+  it('a state expires 10 minutes after it was issued (by the stored time, not only the signed one)', async () => {
+    const c = await ctx.newConnection({ provider: 'lockme', externalId: undefined });
+    const { state, cookie } = await startConnect(c.id);
+    await ctx.db.query(`UPDATE oauth_states SET created_at = now() - interval '10 minutes 1 second' WHERE connection_id = $1`, [c.id]);
+    const tokenCalls = fake.callsOf('token').length;
+    const res = await callback({ code: fake.issueCode(`${ctx.baseUrl}/connect/lockme/callback`), state }, cookie).expect(400);
+    expect(res.body.detail).toMatch(/expired/);
+    expect(fake.callsOf('token')).toHaveLength(tokenCalls);
+    expect(await ctx.app.get(ConnectionsService).getCredentials(c.id)).toBeNull();
+  });
+
+  it('Lockme down at the callback → 503, and the same state can be tried again', async () => {
+    const c = await ctx.newConnection({ provider: 'lockme', externalId: undefined });
+    const redirectUri = `${ctx.baseUrl}/connect/lockme/callback`;
+    const { state, cookie } = await startConnect(c.id);
+    const code = fake.issueCode(redirectUri);
+    fake.failNext('token', 503);
+    const down = await callback({ code, state }, cookie).expect(503);
+    expect(down.headers['retry-after']).toMatch(/^\d+$/);
+    await callback({ code, state }, cookie).expect(200);
+    expect((await ctx.admin.get(`/admin/connections/${c.id}`)).body.status).toBe('active');
   });
 
   it('the start route is admin-only and checks the connection', async () => {
@@ -103,11 +204,16 @@ describe('lockme: connect flow (OAuth2 authorization code)', () => {
     expect(await ctx.app.get(ConnectionsService).getCredentials(c.id)).toBeNull();
     expect((await ctx.admin.get(`/admin/connections/${c.id}`)).body.status).toBe('pending');
 
-    // A state for a connection that has since disappeared (or never existed) → 404.
-    await ctx.http().get('/connect/lockme/callback').query({ code, state: signState('00000000-0000-4000-8000-000000000000', KEY) }).expect(404);
-    // Lockme down → 503, try again later.
-    fake.failNext('token', 503);
-    await ctx.http().get('/connect/lockme/callback').query({ code, state: signState(c.id, KEY) }).expect(503);
+    // Signed with the right key but never issued by GET /connect/lockme (no stored nonce) → 400, no exchange.
+    for (const connectionId of [c.id, '00000000-0000-4000-8000-000000000000']) {
+      const state = signState(connectionId, KEY);
+      // Even with a cookie of the name the flow would have set.
+      const nonce = JSON.parse(Buffer.from(state.split('.')[0], 'base64url').toString()).n as string;
+      const name = `lockme_connect_${createHash('sha256').update(nonce).digest('hex').slice(0, 16)}`;
+      const res = await ctx.http().get('/connect/lockme/callback').query({ code, state }).set('Cookie', `${name}=${'A'.repeat(43)}`);
+      expect([res.status, res.body.detail]).toEqual([400, expect.stringMatching(/state is missing or invalid/)]);
+    }
+    expect(fake.callsOf('token')).toHaveLength(tokenCalls);
   });
 
   it('reconnecting an active connection replaces its tokens and releases events held for a refused refresh token', async () => {
@@ -124,10 +230,9 @@ describe('lockme: connect flow (OAuth2 authorization code)', () => {
     });
     expect(held.last_error).toMatch(/refused the refresh_token grant.*connect the connection again/);
 
-    const start = await ctx.admin.get(`/connect/lockme?connectionId=${c.id}`).redirects(0).expect(302);
-    const state = new URL(start.headers.location).searchParams.get('state')!;
+    const { state, cookie } = await startConnect(c.id);
     const code = fake.issueCode(`${ctx.baseUrl}/connect/lockme/callback`);
-    await ctx.http().get('/connect/lockme/callback').query({ code, state }).expect(200);
+    await callback({ code, state }, cookie).expect(200);
     await waitFor(async () => (await eventStatus(hook.body.eventId))?.status === 'done');
     expect(fake.acks('5151')).toBe(1);
   });

@@ -22,3 +22,5 @@ export const badRequest = (message: string, errors?: FieldError[]) => new Domain
 export const unauthorized = (message = 'missing or invalid bearer token') => new DomainError('unauthorized', 401, message);
 export const forbidden = (message: string) => new DomainError('forbidden', 403, message);
 export const serviceUnavailable = (message: string) => new DomainError('service-unavailable', 503, message);
+/** Load shed before any work (a bounded queue is full): 503 + Retry-After, nothing stored. */
+export const overloaded = (message: string) => new DomainError('overloaded', 503, message);

@@ -4,7 +4,7 @@ import { describeError, isDatabaseUnavailable } from '../database/database-error
 import { DomainError, FieldError } from './domain.error';
 import { redactText } from './redact';
 
-/** Seconds a client is asked to wait when the database cannot be reached. */
+/** Seconds a client is asked to wait on any 503: the database cannot be reached, or the intake queue is full. */
 const RETRY_AFTER_S = 5;
 
 const TITLES: Record<number, string> = {
@@ -48,7 +48,9 @@ export class ProblemFilter implements ExceptionFilter {
     const body = unavailable
       ? problem(503, 'the database is unavailable; nothing was stored, try again shortly', 'database-unavailable')
       : this.toProblem(exception, req);
-    if (body.status >= 500) {
+    // A shed request (a full intake queue) is expected under load and already has its request-log line.
+    const shed = exception instanceof DomainError && exception.code === 'overloaded';
+    if (body.status >= 500 && !shed) {
       this.logger.error({ err: describeError(exception), path: redactText(req.path), reqId: (req as Request & { id?: string }).id }, unavailable ? 'request refused: database unavailable' : 'request failed');
     }
     if (res.headersSent) return;

@@ -27,3 +27,14 @@ describe('configuration: provider answer size caps', () => {
     expect(() => validateEnvironment({ ...BASE, [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name}: `));
   });
 });
+
+describe('configuration: intake queue bound', () => {
+  it('INTAKE_MAX_QUEUED defaults to 2000 and is read from the environment', () => {
+    expect(validateEnvironment(BASE).env.INTAKE_MAX_QUEUED).toBe(2000);
+    expect(validateEnvironment({ ...BASE, INTAKE_MAX_QUEUED: '50' }).env.INTAKE_MAX_QUEUED).toBe(50);
+  });
+
+  it.each(['0', '-3', 'many', '1.5', '1000001'])('a bad INTAKE_MAX_QUEUED (%s) stops start-up with a line naming it', (value) => {
+    expect(() => validateEnvironment({ ...BASE, INTAKE_MAX_QUEUED: value })).toThrow(/^Invalid configuration: INTAKE_MAX_QUEUED: /);
+  });
+});

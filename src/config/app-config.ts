@@ -79,6 +79,11 @@ export class EnvironmentVariables {
   @IsIn(['on', 'off']) WORKER = 'on';
   /** `off` runs this process as a worker only: webhooks answer 503. */
   @IsIn(['on', 'off']) INTAKE = 'on';
+  /**
+   * Webhooks waiting to be written while both intake INSERTs are running (the database is slow); past this
+   * many they answer 503 + Retry-After at once instead of piling up in memory.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) INTAKE_MAX_QUEUED = 2000;
   @Transform(toInt) @IsInt() @Min(1) @Max(64) WORKER_CONCURRENCY = 8;
   /** Connections per process (the worker uses up to 2 × WORKER_CONCURRENCY at peak, plus one for LISTEN). */
   @Transform(toInt) @IsInt() @Min(2) @Max(500) DB_POOL_SIZE = 20;

@@ -1,5 +1,6 @@
 import { ConnectionEntity } from '../connections/entities/connection.entity';
 import { LocationMappingEntity } from '../connections/entities/location-mapping.entity';
+import { OAuthStateEntity } from '../connections/entities/oauth-state.entity';
 import { EventPartitionEntity } from '../ingestion/entities/event-partition.entity';
 import { HoldCauseEntity } from '../ingestion/entities/hold-cause.entity';
 import { InboundEventEntity } from '../ingestion/entities/inbound-event.entity';
@@ -13,6 +14,7 @@ import { ResourceEntity } from '../inventory/entities/resource.entity';
 export const ENTITIES = [
   ConnectionEntity,
   LocationMappingEntity,
+  OAuthStateEntity,
   LocationEntity,
   ResourceEntity,
   BookingEntity,

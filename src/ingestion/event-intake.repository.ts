@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { MicroBatcher } from '../common/micro-batcher';
+import { AppConfig } from '../config/app-config';
 import { uuidv7 } from '../common/uuidv7';
 import { boundedKey, StoredEventRow } from './event-row';
 import type { IntakeEnvelope } from './provider-handler';
@@ -25,9 +26,16 @@ export interface IntakeResult {
 @Injectable()
 export class EventIntakeRepository {
   private readonly pool: Pool;
+  /**
+   * Group commit: webhooks arriving while two INSERTs are running go together in the next one (one
+   * multi-row statement, one commit); a lone webhook is written at once. Measured with scripts/bench.mjs.
+   * At most INTAKE_MAX_QUEUED wait: past that a webhook is refused with 503 `overloaded` (nothing stored).
+   */
+  private readonly inserts: MicroBatcher<IntakeEnvelope, string | null>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() dataSource: DataSource, config: AppConfig) {
     this.pool = (dataSource.driver as PostgresDriver).master as Pool;
+    this.inserts = new MicroBatcher((es) => this.insertRows(es), 2, 200, config.env.INTAKE_MAX_QUEUED);
   }
 
   /** The promise settles only after the row is committed. Concurrent calls share statements (`inserts`). */
@@ -51,12 +59,6 @@ export class EventIntakeRepository {
       }
     }
   }
-
-  /**
-   * Group commit: webhooks arriving while two INSERTs are running go together in the next one (one
-   * multi-row statement, one commit); a lone webhook is written at once. Measured with scripts/bench.mjs.
-   */
-  private readonly inserts = new MicroBatcher<IntakeEnvelope, string | null>((es) => this.insertRows(es), 2, 200);
 
   /** The id of each row inserted, null where it was not (an idempotency key seen, or coalesced). */
   private async insertRows(es: IntakeEnvelope[]): Promise<Array<string | null>> {

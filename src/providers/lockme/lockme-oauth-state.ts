@@ -9,7 +9,7 @@ interface StatePayload {
   c: string;
   /** expiry, ms since epoch */
   e: number;
-  /** nonce, so two links for one connection differ */
+  /** nonce (256 bits): the key of the stored, single-use state (only its hash is stored) */
   n: string;
 }
 
@@ -22,17 +22,24 @@ function sign(body: string, secret: Buffer): string {
   return createHmac('sha256', stateKey(secret)).update(body).digest('base64url');
 }
 
+/** A fresh state nonce: 32 random bytes, base64url. */
+export function newStateNonce(): string {
+  return randomBytes(32).toString('base64url');
+}
+
 /**
- * OAuth `state` for the connect flow: stateless (no table), so any process can take the callback.
- * `base64url(JSON{c, e, n}).hmac`; it names the connection and expires after STATE_TTL_MS.
+ * OAuth `state` for the connect flow: `base64url(JSON{c, e, n}).hmac`; it names the connection and expires
+ * after STATE_TTL_MS. The signature lets the callback refuse a forged or expired state without a query; what
+ * makes it single-use and bound to the browser that started the flow is the row stored under the nonce's
+ * hash (LockmeOAuthStateStore).
  */
-export function signState(connectionId: string, secret: Buffer, nowMs = Date.now(), ttlMs = STATE_TTL_MS): string {
-  const payload: StatePayload = { c: connectionId, e: nowMs + ttlMs, n: randomBytes(9).toString('base64url') };
+export function signState(connectionId: string, secret: Buffer, nowMs = Date.now(), ttlMs = STATE_TTL_MS, nonce = newStateNonce()): string {
+  const payload: StatePayload = { c: connectionId, e: nowMs + ttlMs, n: nonce };
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${body}.${sign(body, secret)}`;
 }
 
-export type StateCheck = { ok: true; connectionId: string } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
+export type StateCheck = { ok: true; connectionId: string; nonce: string } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
 
 export function verifyState(state: unknown, secret: Buffer, nowMs = Date.now()): StateCheck {
   if (typeof state !== 'string' || state.length > 1000) return { ok: false, reason: 'malformed' };
@@ -45,7 +52,9 @@ export function verifyState(state: unknown, secret: Buffer, nowMs = Date.now()):
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (typeof payload?.c !== 'string' || typeof payload.e !== 'number') return { ok: false, reason: 'malformed' };
+  if (typeof payload?.c !== 'string' || typeof payload.e !== 'number' || typeof payload.n !== 'string' || payload.n === '') {
+    return { ok: false, reason: 'malformed' };
+  }
   if (payload.e <= nowMs) return { ok: false, reason: 'expired' };
-  return { ok: true, connectionId: payload.c };
+  return { ok: true, connectionId: payload.c, nonce: payload.n };
 }

@@ -1,31 +1,28 @@
-import { Controller, Get, Headers, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Post, Req, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiAcceptedResponse, ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam,
   ApiServiceUnavailableResponse, ApiTags,
 } from '@nestjs/swagger';
-import { badRequest, notFound, serviceUnavailable } from '../../common/domain.error';
-import { ConnectionsService } from '../../connections/connections.service';
-import { AppConfig } from '../../config/app-config';
+import { badRequest, notFound } from '../../common/domain.error';
 import { WebhookAnswerView } from '../../ingestion/dto/event.dto';
 import { IntakeService } from '../../ingestion/intake.service';
 import { PRIORITY } from '../../ingestion/provider-handler';
 import { WebhookAnswerInterceptor } from '../../ingestion/webhook-answer.interceptor';
 import { LOCKME_MESSAGE_EVENT, lockmePartitionKey } from './lockme-sync.handler';
+import { LOCKME_CONNECTION, LockmeWebhookKeyGuard, LockmeWebhookRequest } from './lockme-webhook-key.guard';
 
 const MESSAGE_ID = /^\d{1,20}$/;
 
 /**
  * Lockme posts an empty request with `X-MessageId`; the message itself is read later with the connection's
- * OAuth token. Lockme signs nothing, so the per-connection key in the URL is the authentication.
+ * OAuth token. Lockme signs nothing, so the per-connection key in the URL is the authentication: checked by
+ * LockmeWebhookKeyGuard (503 disabled, 404 unknown key) before the body is read.
  */
 @ApiTags('webhooks')
 @Controller('webhooks/lockme')
+@UseGuards(LockmeWebhookKeyGuard)
 export class LockmeWebhookController {
-  constructor(
-    private readonly intake: IntakeService,
-    private readonly connections: ConnectionsService,
-    private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly intake: IntakeService) {}
 
   @Post(':webhookKey')
   @HttpCode(202)
@@ -42,8 +39,8 @@ export class LockmeWebhookController {
   @ApiBadRequestResponse({ description: 'X-MessageId missing or not 1-20 digits; nothing stored' })
   @ApiNotFoundResponse({ description: 'unknown webhook key' })
   @ApiServiceUnavailableResponse({ description: 'Lockme is not configured (LOCKME_CLIENT_ID, LOCKME_CLIENT_SECRET)' })
-  receive(@Param('webhookKey') webhookKey: string, @Headers('x-messageid') messageId: string | undefined): Promise<WebhookAnswerView> {
-    return this.take(webhookKey, messageId);
+  receive(@Req() req: LockmeWebhookRequest, @Headers('x-messageid') messageId: string | undefined): Promise<WebhookAnswerView> {
+    return this.take(req, messageId);
   }
 
   /** Same as POST: Lockme's panel lets an integration use GET. */
@@ -58,14 +55,13 @@ export class LockmeWebhookController {
   @ApiBadRequestResponse({ description: 'X-MessageId missing or not 1-20 digits' })
   @ApiNotFoundResponse({ description: 'unknown webhook key' })
   @ApiServiceUnavailableResponse({ description: 'Lockme is not configured' })
-  receiveGet(@Param('webhookKey') webhookKey: string, @Headers('x-messageid') messageId: string | undefined): Promise<WebhookAnswerView> {
-    return this.take(webhookKey, messageId);
+  receiveGet(@Req() req: LockmeWebhookRequest, @Headers('x-messageid') messageId: string | undefined): Promise<WebhookAnswerView> {
+    return this.take(req, messageId);
   }
 
-  private async take(webhookKey: string, messageId: string | undefined): Promise<WebhookAnswerView> {
-    if (!this.config.enabled.lockme) throw serviceUnavailable('Lockme is not enabled on this server');
-    // Looked up by the key's SHA-256 in a unique index: no per-character comparison of the secret.
-    const connection = await this.connections.findByLockmeWebhookKey(webhookKey);
+  private async take(req: LockmeWebhookRequest, messageId: string | undefined): Promise<WebhookAnswerView> {
+    // Found by the guard; never absent on these routes.
+    const connection = req[LOCKME_CONNECTION];
     if (!connection) throw notFound('webhook');
     const id = (messageId ?? '').trim();
     if (!MESSAGE_ID.test(id)) {

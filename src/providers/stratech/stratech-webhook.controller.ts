@@ -1,16 +1,16 @@
-import { Body, Controller, HttpCode, Param, Post, RawBodyRequest, Req, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, RawBodyRequest, Req, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse, ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { safeEqual, sha256Hex } from '../../common/crypto.util';
-import { badRequest, notFound, serviceUnavailable } from '../../common/domain.error';
-import { AppConfig } from '../../config/app-config';
+import { sha256Hex } from '../../common/crypto.util';
+import { badRequest } from '../../common/domain.error';
 import { WebhookAnswerView } from '../../ingestion/dto/event.dto';
 import { IntakeService } from '../../ingestion/intake.service';
 import { IntakeEnvelope, PRIORITY } from '../../ingestion/provider-handler';
 import { WebhookAnswerInterceptor } from '../../ingestion/webhook-answer.interceptor';
+import { StratechWebhookSecretGuard } from './stratech-webhook-secret.guard';
 import { STRATECH_EVENTS, StratechWebhookBody, validateEnvelope, validateEventData } from './stratech-webhook.validator';
 
 /**
@@ -31,10 +31,12 @@ export function stratechPartitionKey(body: StratechWebhookBody, bodyHash: string
 @ApiTags('webhooks')
 @Controller('webhooks/stratech')
 export class StratechWebhookController {
-  constructor(private readonly intake: IntakeService, private readonly config: AppConfig) {}
+  constructor(private readonly intake: IntakeService) {}
 
   @Post(':secret')
   @HttpCode(202)
+  // Disabled (503) and the path secret (404) are checked before the body is read.
+  @UseGuards(StratechWebhookSecretGuard)
   @UseInterceptors(WebhookAnswerInterceptor)
   @ApiOperation({
     summary: 'Stratech Booking events (authorization, LOS datasets)',
@@ -49,10 +51,7 @@ export class StratechWebhookController {
   @ApiNotFoundResponse({ description: 'wrong secret' })
   @ApiPayloadTooLargeResponse({ description: 'body over WEBHOOK_MAX_BYTES' })
   @ApiServiceUnavailableResponse({ description: 'Stratech is not configured (STRATECH_CLIENT_ID, STRATECH_CLIENT_SECRET, STRATECH_WEBHOOK_SECRET)' })
-  async receive(@Param('secret') secret: string, @Req() req: RawBodyRequest<Request>, @Body() body: unknown): Promise<WebhookAnswerView> {
-    if (!this.config.enabled.stratech) throw serviceUnavailable('Stratech is not enabled on this server');
-    // Same answer as an unknown route: a wrong secret learns nothing.
-    if (!safeEqual(secret, this.config.env.STRATECH_WEBHOOK_SECRET ?? '')) throw notFound('webhook');
+  async receive(@Req() req: RawBodyRequest<Request>, @Body() body: unknown): Promise<WebhookAnswerView> {
     const envelopeErrors = validateEnvelope(body);
     if (envelopeErrors.length > 0) throw badRequest('not a Stratech event: eventType (string) and eventData (object) are required', envelopeErrors);
     const event = body as StratechWebhookBody;

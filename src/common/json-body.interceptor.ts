@@ -1,0 +1,54 @@
+import { BadRequestException, CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+// The JSON parser NestExpressAdapter.useBodyParser would install (express.json, i.e. body-parser).
+import { json } from 'express';
+import { from, Observable, switchMap } from 'rxjs';
+
+/**
+ * Reads and parses the request body only once the route's guards have passed: the Bearer token of the
+ * admin and read API, a Stratech webhook's path secret, a Lockme webhook's key. Guards run before
+ * interceptors, and parameters (`@Body()`, `@Req()`) are resolved after them, so an unauthenticated request
+ * is answered without its body ever being read or parsed; requests to no route never reach here at all.
+ * Routes without a guard (the Syncaroo webhook, signed over its body) read it first, as before.
+ *
+ * Same parser and answers as the global parser this replaces: every body is read as JSON (any content
+ * type) up to WEBHOOK_MAX_BYTES (413 above), its bytes kept as `req.rawBody` for signatures and dedup.
+ */
+@Injectable()
+export class JsonBodyInterceptor implements NestInterceptor {
+  private readonly parse: RequestHandler;
+
+  constructor(limit: number) {
+    this.parse = json({
+      limit,
+      type: () => true,
+      verify: (req, _res, buffer) => {
+        if (Buffer.isBuffer(buffer)) (req as Request & { rawBody?: Buffer }).rawBody = buffer;
+      },
+    });
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    return from(this.read(req, res)).pipe(switchMap(() => next.handle()));
+  }
+
+  private read(req: Request, res: Response): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done: NextFunction = (err?: unknown) => (err === undefined || err === null ? resolve() : reject(mapParserError(err)));
+      this.parse(req, res, done);
+    });
+  }
+}
+
+/**
+ * As Nest's express-level error handler mapped the global parser's errors (RoutesResolver.mapExternalException),
+ * so answers stay what they were: a JSON syntax error is a 400 naming it; size (413), charset and encoding
+ * (415) errors pass through to ProblemFilter as they are.
+ */
+function mapParserError(err: unknown): unknown {
+  return err instanceof SyntaxError ? new BadRequestException(err.message) : err;
+}
