@@ -67,7 +67,7 @@ export class StratechWebhookController {
       priority: event.eventType.startsWith('Authorization.') ? PRIORITY.critical : PRIORITY.normal,
       coalesceKey: bodyHash,
       payload: event as unknown as Record<string, unknown>,
-      rawBody: raw,
+      // No raw copy: the path secret, not a signature over the bytes, authenticates Stratech (payload is the body).
     };
     return this.intake.accept(envelope);
   }
