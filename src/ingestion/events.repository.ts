@@ -103,6 +103,17 @@ export class EventsRepository {
     }
   }
 
+  /**
+   * Hold causes released more than a day ago (a claim lives minutes, so no settle can still need to see that
+   * release) and those never released: a later hold or release writes its row again.
+   */
+  async deleteSettledCauses(): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM hold_causes WHERE released_at IS NULL OR released_at < now() - interval '1 day'`,
+    );
+    return rowCount ?? 0;
+  }
+
   /** Runs `fn` only if no other process is running housekeeping now (a transaction-scoped advisory lock). */
   async asLeader<T>(name: string, fn: () => Promise<T>): Promise<T | null> {
     const client = await this.pool.connect();

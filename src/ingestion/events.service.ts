@@ -38,6 +38,7 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
       const deleted = await this.events.asLeader('retention', async () => {
         const n = await this.events.deleteFinishedBefore(cutoff);
         const idle = await this.events.deleteIdleItems();
+        await this.events.deleteSettledCauses();
         if (n > 0 || idle > 0) this.logger.log({ deleted: n, idleItems: idle, cutoff: cutoff.toISOString() }, 'retention: finished events deleted');
         return n;
       });
