@@ -1,4 +1,4 @@
-import { FakeLosDataset, StratechFake, StratechKit } from './fakes/stratech-fake.server';
+import { FakeBodyOptions, FakeLosDataset, StratechFake, StratechKit } from './fakes/stratech-fake.server';
 import type { TestContext } from './support/test-app';
 
 const SECRET = 'stratech-webhook-secret-0123';
@@ -14,6 +14,21 @@ function dataset(org: string, resort: string, channel: string, key: string, prod
 
 const cell = (arrivalDate: string, lengthOfStay: number, unitsAvailable: number, price?: number): Cell =>
   ({ arrivalDate, lengthOfStay, unitsAvailable, ...(price === undefined ? {} : { price }) });
+
+/** `products` products p0… × `days` arrival dates from `from` × `stays` lengths of stay. */
+function grid(products: number, days: number, stays: number, from: string): Record<string, Cell[]> {
+  const out: Record<string, Cell[]> = {};
+  const start = Date.parse(`${from}T00:00:00Z`);
+  for (let i = 0; i < products; i++) {
+    const cells: Cell[] = [];
+    for (let d = 0; d < days; d++) {
+      const date = new Date(start + d * 86_400_000).toISOString().slice(0, 10);
+      for (let los = 1; los <= stays; los++) cells.push(cell(`${date}T00:00:00+01:00`, los, (i + d + los) % 9, 40 + los + i / 4));
+    }
+    out[`p${i}`] = cells;
+  }
+  return out;
+}
 
 describe('stratech: LOS datasets and partials', () => {
   let fake: StratechFake;
@@ -35,8 +50,8 @@ describe('stratech: LOS datasets and partials', () => {
     return { org, resort, connectionId, locationId };
   }
 
-  async function load(org: string, resort: string, channel: string, key: string, products: Record<string, Cell[]>, names?: Record<string, string>) {
-    fake.putDataset(dataset(org, resort, channel, key, products, names));
+  async function load(org: string, resort: string, channel: string, key: string, products: Record<string, Cell[]>, names?: Record<string, string>, options?: FakeBodyOptions) {
+    fake.putDataset(dataset(org, resort, channel, key, products, names), options);
     return kit.settle(await kit.send(kit.losCreated(org, resort, channel, key)));
   }
 
@@ -321,5 +336,131 @@ describe('stratech: LOS datasets and partials', () => {
       `SELECT count(*)::int AS n, count(DISTINCT resource_id)::int AS products, min(arrival_date)::text AS first, max(arrival_date)::text AS last
          FROM los_rows WHERE location_id = $1`, [p.locationId]);
     expect(stats).toEqual({ n: 25200, products: 12, first: '2024-01-01', last: '2024-05-29' });
+  });
+
+  it('a dataset streamed in small pieces by a slow Stratech loads exactly (UTF-8 characters split across pieces)', async () => {
+    const p = await park('org_slow');
+    const products = grid(3, 40, 7, '2025-03-01');
+    const names = { p0: 'Zwölf Hütte 😀', p1: 'Ærø lodge', p2: 'Tent “north”' };
+    const loaded = await load(p.org, p.resort, 'dc_slow', 'k1', products, names, { chunkBytes: 97, chunkDelayMs: 1, chunked: true });
+    expect(loaded).toMatchObject({ status: 'done', attempts: 1 });
+    const rows = await kit.rows(p.locationId, 'dc_slow');
+    expect(rows).toHaveLength(3 * 40 * 7);
+    expect(rows.map((r) => [r.product, r.arrival_date, r.length_of_stay, r.units_available, r.price])).toEqual(
+      Object.entries(products).flatMap(([product, cells]) => cells.map((c) => [product, c.arrivalDate.slice(0, 10), c.lengthOfStay, c.unitsAvailable, c.price])),
+    );
+    const stored = await ctx.db.query(`SELECT external_id, name FROM resources WHERE connection_id = $1 ORDER BY external_id`, [p.connectionId]);
+    expect(stored).toEqual([{ external_id: 'p0', name: names.p0 }, { external_id: 'p1', name: names.p1 }, { external_id: 'p2', name: names.p2 }]);
+  });
+
+  it('a dataset whose JSON turns invalid mid-stream is dead and changes nothing (rows already sent are rolled back)', async () => {
+    const p = await park('org_broken');
+    await load(p.org, p.resort, 'dc_x', 'k1', { a: [cell('2024-01-01', 1, 5, 50)] });
+    const resourcesBefore = await ctx.db.query(`SELECT external_id FROM resources WHERE connection_id = $1`, [p.connectionId]);
+    // 3 products of 4,200 cells: the first two are written (more than one statement) before the third breaks.
+    const text = JSON.stringify(dataset(p.org, p.resort, 'dc_x', 'k2', grid(3, 150, 28, '2024-01-01')));
+    const broken = `${text.slice(0, Math.floor(text.length * 0.8))}]]}oops, not JSON`;
+    fake.putDatasetBody(p.org, 'dc_x', 'k2', broken, { chunkBytes: 16384, chunked: true });
+    const bad = await kit.settle(await kit.send(kit.losCreated(p.org, p.resort, 'dc_x', 'k2')));
+    expect(bad).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(bad.last_error).toMatch(/^Stratech LOS dataset "k2": the answer is not valid JSON/);
+    expect((await kit.rows(p.locationId)).map((r) => [r.product, r.arrival_date, r.units_available, r.dataset_key])).toEqual([['a', '2024-01-01', 5, 'k1']]);
+    expect(await ctx.db.query(`SELECT dataset_key FROM los_datasets WHERE location_id = $1`, [p.locationId])).toEqual([{ dataset_key: 'k1' }]);
+    expect(await ctx.db.query(`SELECT external_id FROM resources WHERE connection_id = $1`, [p.connectionId])).toEqual(resourcesBefore);
+  });
+
+  it('a connection that breaks mid-body is retried (not dead at once) and changes nothing', async () => {
+    const p = await park('org_cut');
+    await load(p.org, p.resort, 'dc_c', 'k1', { a: [cell('2024-02-01', 1, 5, 50)] });
+    const text = JSON.stringify(dataset(p.org, p.resort, 'dc_c', 'k2', grid(3, 150, 28, '2024-02-01')));
+    fake.putDatasetBody(p.org, 'dc_c', 'k2', text, { chunkBytes: 16384, cutAfterBytes: Math.floor(text.length * 0.7) });
+    const cut = await kit.settle(await kit.send(kit.losCreated(p.org, p.resort, 'dc_c', 'k2')));
+    // Every attempt of the retry schedule was cut off the same way, so it ends dead, as any failure does.
+    expect(cut.status).toBe('dead');
+    expect(cut.attempts).toBeGreaterThan(1);
+    expect(cut.last_error).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/v1\/channels\/dc_c\/los\/k2 failed: network error$/);
+    expect((await kit.rows(p.locationId)).map((r) => [r.product, r.units_available, r.dataset_key])).toEqual([['a', 5, 'k1']]);
+    // Once Stratech answers whole, the same dataset loads.
+    fake.putDatasetBody(p.org, 'dc_c', 'k2', text);
+    await ctx.admin.post(`/admin/events/${cut.id}/replay`).expect((res) => expect([200, 202]).toContain(res.status));
+    expect((await kit.settle(cut.id, ['done'])).status).toBe('done');
+    expect(await kit.rows(p.locationId, 'dc_c')).toHaveLength(3 * 150 * 28);
+  });
+
+  it("the dataset's own key and references must be the event's; scalars after the products still count", async () => {
+    const p = await park('org_refs');
+    await load(p.org, p.resort, 'dc_f', 'k1', { a: [cell('2024-03-01', 1, 5, 50)] });
+    fake.putDataset({ ...dataset(p.org, p.resort, 'dc_f', 'k2', { a: [cell('2024-03-02', 1, 1, 1)] }), resortReference: 'rst_other' });
+    const wrong = await kit.settle(await kit.send(kit.losCreated(p.org, p.resort, 'dc_f', 'k2')));
+    expect(wrong).toMatchObject({ status: 'dead', last_error: 'Stratech LOS dataset "k2": the answer\'s resortReference "rst_other" is not the event\'s "rst_54321"' });
+    expect((await kit.rows(p.locationId)).map((r) => r.dataset_key)).toEqual(['k1']);
+
+    // Products first, then key, references and a lower-case currency: the currency reaches every row.
+    const products = JSON.stringify(dataset(p.org, p.resort, 'dc_f', 'k3', { a: [cell('2024-03-03', 1, 2, 20)], b: [cell('2024-03-03', 2, 3, 30)] }).products);
+    fake.putDatasetBody(p.org, 'dc_f', 'k3', `{"products":${products},"key":"k3","organizationReference":"${p.org}","resortReference":"${p.resort}","channelReference":"dc_f","currency":"usd"}`);
+    expect((await kit.settle(await kit.send(kit.losCreated(p.org, p.resort, 'dc_f', 'k3')))).status).toBe('done');
+    expect((await kit.rows(p.locationId)).map((r) => [r.product, r.currency, r.dataset_key])).toEqual([['a', 'USD', 'k3'], ['b', 'USD', 'k3']]);
+    // A key that comes after the products and is not the event's: still refused before the commit.
+    fake.putDatasetBody(p.org, 'dc_f', 'k4', `{"products":${products},"key":"k5"}`);
+    const late = await kit.settle(await kit.send(kit.losCreated(p.org, p.resort, 'dc_f', 'k4')));
+    expect(late).toMatchObject({ status: 'dead', last_error: 'Stratech LOS dataset "k4": the answer\'s key "k5" is not the event\'s "k4"' });
+    expect((await kit.rows(p.locationId)).map((r) => r.dataset_key)).toEqual(['k3', 'k3']);
+  });
+
+  it('a product listed twice: the later listing of a cell wins, the later name too', async () => {
+    const p = await park('org_twice');
+    fake.putDataset({
+      key: 'k1', organizationReference: p.org, resortReference: p.resort, channelReference: 'dc_t', currency: 'EUR',
+      products: [
+        { productId: 'a', name: 'First', losPriceAvailability: [cell('2024-04-01', 1, 1, 10), cell('2024-04-01', 2, 1, 20)] },
+        { productId: 'b', losPriceAvailability: [cell('2024-04-01', 1, 7, 70)] },
+        { productId: 'a', name: 'Second', losPriceAvailability: [cell('2024-04-01T00:00:00+02:00', 2, 9, 99), cell('2024-04-02', 1, 3, 30)] },
+        { productId: 'a', losPriceAvailability: [] },
+      ],
+    });
+    expect((await kit.settle(await kit.send(kit.losCreated(p.org, p.resort, 'dc_t', 'k1')))).status).toBe('done');
+    expect((await kit.rows(p.locationId)).map((r) => [r.product, r.arrival_date, r.length_of_stay, r.units_available, r.price])).toEqual([
+      ['a', '2024-04-01', 1, 1, 10], ['a', '2024-04-01', 2, 9, 99], ['a', '2024-04-02', 1, 3, 30], ['b', '2024-04-01', 1, 7, 70],
+    ]);
+    expect(await ctx.db.query(`SELECT external_id, name FROM resources WHERE connection_id = $1 ORDER BY external_id`, [p.connectionId]))
+      .toEqual([{ external_id: 'a', name: 'Second' }, { external_id: 'b', name: null }]);
+  });
+
+  it('at most two datasets load at once in a process; the others wait for a slot', async () => {
+    const p = await park('org_slots');
+    const channels = ['s1', 's2', 's3', 's4'];
+    for (const c of channels) fake.putDataset(dataset(p.org, p.resort, c, 'k1', grid(1, 30, 7, '2024-05-01')), { chunkBytes: 512, chunkDelayMs: 5, chunked: true });
+    fake.maxLosInFlight = 0;
+    const ids = await Promise.all(channels.map((c) => kit.send(kit.losCreated(p.org, p.resort, c, 'k1'))));
+    for (const id of ids) expect((await kit.settle(id, ['done', 'dead'])).status).toBe('done');
+    expect(fake.maxLosInFlight).toBe(2);
+    for (const c of channels) expect(await kit.rows(p.locationId, c)).toHaveLength(30 * 7);
+  });
+});
+
+describe('stratech: LOS dataset size cap (STRATECH_DATASET_MAX_BYTES)', () => {
+  let kit: StratechKit;
+
+  beforeAll(async () => {
+    kit = await StratechKit.start(SECRET, { STRATECH_DATASET_MAX_BYTES: '4096' });
+  });
+  afterAll(async () => {
+    await kit?.close();
+  });
+
+  it.each([
+    ['a Content-Length over the cap is refused before reading', {}],
+    ['a chunked body is cut off once it passes the cap', { chunked: true, chunkBytes: 1000 }],
+  ] as Array<[string, FakeBodyOptions]>)('%s: the event is dead at once, nothing changes', async (_name, options) => {
+    const org = `org_cap_${options.chunked ? 'chunked' : 'length'}`;
+    const connectionId = await kit.authorize(org);
+    const locationId = await kit.map(connectionId, 'rst_cap');
+    kit.fake.putDataset(dataset(org, 'rst_cap', 'dc_cap', 'k1', { a: [cell('2024-06-01', 1, 5, 50)] }));
+    expect((await kit.settle(await kit.send(kit.losCreated(org, 'rst_cap', 'dc_cap', 'k1')))).status).toBe('done');
+
+    kit.fake.putDataset(dataset(org, 'rst_cap', 'dc_cap', 'k2', grid(1, 10, 7, '2024-06-01')), options);
+    const big = await kit.settle(await kit.send(kit.losCreated(org, 'rst_cap', 'dc_cap', 'k2')));
+    expect(big).toMatchObject({ status: 'dead', attempts: 1, last_error: 'Stratech LOS dataset: answer larger than 4096 bytes (STRATECH_DATASET_MAX_BYTES)' });
+    expect((await kit.rows(locationId)).map((r) => [r.product, r.units_available, r.dataset_key])).toEqual([['a', 5, 'k1']]);
   });
 });

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 
 export interface LosCell {
@@ -18,7 +20,31 @@ export interface LosUnitsPatch {
   unitsAvailable: number;
 }
 
-const CHUNK = 20_000;
+/** One product's rows of a dataset as columns of equal length; each (arrivalDate, lengthOfStay) at most once. */
+export interface LosProductRows {
+  resourceId: string;
+  arrivalDates: readonly string[];
+  lengthsOfStay: readonly number[];
+  units: readonly number[];
+  prices: ReadonlyArray<number | null>;
+}
+
+export interface LosDatasetTarget {
+  locationId: string;
+  channel: string;
+  connectionId: string;
+  datasetKey: string;
+  currency: string | null;
+}
+
+/**
+ * `copy`: COPY FROM STDIN (pg-copy-streams), `insert`: INSERT … SELECT FROM unnest(arrays). Same rows, same
+ * transaction; scripts/los-load.mjs `--writers` measures both (README "Performance").
+ */
+export type LosWriteMode = 'copy' | 'insert';
+
+/** Rows per statement: one statement is written while the caller maps the next chunk. */
+const CHUNK = 10_000;
 
 // Array parameters as PostgreSQL array literals built here: for 500k-row datasets this is several times
 // cheaper than node-postgres' generic array serialisation (measured with scripts/los-load.mjs).
@@ -42,6 +68,219 @@ function numberArray(values: ReadonlyArray<number | null>): string {
   return `${out}}`;
 }
 
+/** A value in COPY's text format: backslash, tab, newline and carriage return escaped; null is \N. */
+function copyText(v: string | null): string {
+  if (v === null) return '\\N';
+  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : v;
+}
+
+const COLUMNS = 'resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, dataset_key';
+
+/**
+ * Writes one dataset's rows into `los_rows` in the caller's transaction, in statements of CHUNK rows. The
+ * writer's statements run one after another on the transaction's connection (node-postgres wants one query at
+ * a time per client), but `add` does not wait for them: it builds the next chunk while PostgreSQL writes the
+ * previous one, and waits only before sending, so at most one chunk is in flight and one more is built. An
+ * error surfaces from the next `add`, `settle` or `finish`; the caller then rolls back.
+ */
+export class LosDatasetWriter {
+  /** Rows sent so far. */
+  rows = 0;
+  /** Time the caller spent waiting for PostgreSQL to finish a statement before it could send the next (ms). */
+  waitedMs = 0;
+  private pending: LosProductRows[] = [];
+  private pendingText: string[] = [];
+  private pendingRows = 0;
+  /** Settles once every statement sent so far has finished; never rejects (see `failed`). */
+  private tail: Promise<void> = Promise.resolve();
+  private failed: unknown = null;
+  private readonly constants: { copy: string; head: string; tail: string };
+
+  constructor(
+    private readonly m: EntityManager,
+    private readonly client: PoolClient,
+    readonly target: LosDatasetTarget,
+    readonly mode: LosWriteMode,
+  ) {
+    const t = target;
+    this.constants = {
+      head: `\t${copyText(t.channel)}\t`,
+      copy: `\t${copyText(t.locationId)}\t${copyText(t.connectionId)}\t`,
+      tail: `\t${copyText(t.currency)}\t${copyText(t.datasetKey)}\n`,
+    };
+  }
+
+  /**
+   * Queues a product's rows (their resource must not have rows of this channel under another location: see
+   * `retireElsewhere`). `relisted`: the product was listed before in this dataset, so its cells may repeat
+   * rows already written; they are upserted instead, and the later listing wins.
+   */
+  async add(rows: LosProductRows, relisted = false): Promise<void> {
+    if (rows.arrivalDates.length === 0) return;
+    if (relisted) {
+      await this.flush();
+      for (let i = 0; i < rows.arrivalDates.length; i += CHUNK) {
+        const part = slice(rows, i, i + CHUNK);
+        const params = this.insertParams([part]);
+        await this.settle();
+        this.rows += part.arrivalDates.length;
+        void this.enqueue(() => this.client.query(UPSERT_SQL, params)).catch(() => undefined);
+      }
+      return;
+    }
+    // COPY text is built product by product, so no single step keeps the event loop long.
+    if (this.mode === 'copy') this.pendingText.push(this.copyRows(rows));
+    else this.pending.push(rows);
+    this.pendingRows += rows.arrivalDates.length;
+    if (this.pendingRows >= CHUNK) await this.flush();
+  }
+
+  /**
+   * Runs a statement of the caller's in the writer's sequence (e.g. a resource upsert through another
+   * repository, with the transaction's manager): after the statements sent before it, before those after.
+   * Its error fails the dataset like the writer's own.
+   */
+  enqueue<T>(run: () => Promise<T>): Promise<T> {
+    const p = this.tail.then(() => (this.failed ? Promise.reject(this.failed) : run()));
+    this.tail = p.then(() => undefined, (e) => {
+      this.failed ??= e;
+    });
+    return p;
+  }
+
+  /** Deletes this channel's rows of these resources under other locations (a resort that was mapped elsewhere before). */
+  retireElsewhere(resourceIds: string[]): void {
+    if (resourceIds.length === 0) return;
+    void this.enqueue(() => this.client.query(
+      `DELETE FROM los_rows WHERE channel = $1 AND location_id <> $2 AND resource_id = ANY($3::varchar[])`,
+      [this.target.channel, this.target.locationId, textArray(resourceIds)],
+    )).catch(() => undefined);
+  }
+
+  private async wait(): Promise<void> {
+    const t = performance.now();
+    await this.settle();
+    this.waitedMs += performance.now() - t;
+  }
+
+  /** Waits for everything sent so far; throws the first error. */
+  async settle(): Promise<void> {
+    await this.tail;
+    if (this.failed) throw this.failed;
+  }
+
+  /** Sends the rows still pending, waits for every statement, then records the dataset key. Returns the rows written. */
+  async finish(): Promise<number> {
+    await this.flush();
+    await this.settle();
+    const t = this.target;
+    await this.m.query(
+      `INSERT INTO los_datasets (location_id, channel, connection_id, dataset_key, loaded_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (location_id, channel) DO UPDATE SET dataset_key = EXCLUDED.dataset_key, connection_id = EXCLUDED.connection_id, loaded_at = now()`,
+      [t.locationId, t.channel, t.connectionId, t.datasetKey],
+    );
+    return this.rows;
+  }
+
+  /** The dataset's currency turned out other than the rows were written with (it came after the products). */
+  async setCurrency(currency: string | null): Promise<void> {
+    await this.settle();
+    if (currency === this.target.currency) return;
+    await this.m.query(`UPDATE los_rows SET currency = $3 WHERE location_id = $1 AND channel = $2`, [this.target.locationId, this.target.channel, currency]);
+  }
+
+  /** A product's rows were written under another resource id (a concurrent dataset created the product first). */
+  async moveRows(fromResourceId: string, toResourceId: string): Promise<void> {
+    await this.settle();
+    await this.m.query(
+      `UPDATE los_rows SET resource_id = $4 WHERE location_id = $1 AND channel = $2 AND resource_id = $3`,
+      [this.target.locationId, this.target.channel, fromResourceId, toResourceId],
+    );
+  }
+
+  /** Builds the pending rows' statement while the previous one runs, then sends it once that one is done. */
+  private async flush(): Promise<void> {
+    const n = this.pendingRows;
+    if (n === 0) return;
+    this.pendingRows = 0;
+    if (this.mode === 'copy') {
+      const parts = this.pendingText;
+      this.pendingText = [];
+      await this.wait();
+      this.rows += n;
+      void this.enqueue(() => this.copy(parts)).catch(() => undefined);
+    } else {
+      const params = this.insertParams(this.pending);
+      this.pending = [];
+      await this.wait();
+      this.rows += n;
+      void this.enqueue(() => this.client.query(INSERT_SQL, params)).catch(() => undefined);
+    }
+  }
+
+  /** One product's rows in COPY's text format. */
+  private copyRows(r: LosProductRows): string {
+    const { head, copy, tail } = this.constants;
+    const rid = copyText(r.resourceId) + head;
+    let out = '';
+    for (let i = 0; i < r.arrivalDates.length; i++) {
+      const p = r.prices[i];
+      out += `${rid}${r.arrivalDates[i]}\t${r.lengthsOfStay[i]}${copy}${r.units[i]}\t${p === null ? '\\N' : p}${tail}`;
+    }
+    return out;
+  }
+
+  private copy(parts: string[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const stream = this.client.query(copyFrom(`COPY los_rows (${COLUMNS}) FROM STDIN`));
+      stream.on('error', reject);
+      stream.on('finish', () => resolve());
+      for (const part of parts) stream.write(part);
+      stream.end();
+    });
+  }
+
+  private insertParams(batch: LosProductRows[]): unknown[] {
+    const r: string[] = [];
+    const a: string[] = [];
+    const l: number[] = [];
+    const u: number[] = [];
+    const p: Array<number | null> = [];
+    for (const rows of batch) {
+      for (let i = 0; i < rows.arrivalDates.length; i++) {
+        r.push(rows.resourceId);
+        a.push(rows.arrivalDates[i]);
+        l.push(rows.lengthsOfStay[i]);
+        u.push(rows.units[i]);
+        p.push(rows.prices[i]);
+      }
+    }
+    const t = this.target;
+    return [textArray(r), textArray(a), numberArray(l), numberArray(u), t.channel, t.locationId, t.connectionId, t.currency, t.datasetKey, numberArray(p)];
+  }
+
+}
+
+function slice(r: LosProductRows, from: number, to: number): LosProductRows {
+  if (from === 0 && to >= r.arrivalDates.length) return r;
+  return {
+    resourceId: r.resourceId,
+    arrivalDates: r.arrivalDates.slice(from, to),
+    lengthsOfStay: r.lengthsOfStay.slice(from, to),
+    units: r.units.slice(from, to),
+    prices: r.prices.slice(from, to),
+  };
+}
+
+const INSERT_SQL = `INSERT INTO los_rows (${COLUMNS}, updated_at)
+  SELECT r, $5, a, l, $6, $7, u, p, $8, $9, now()
+    FROM unnest($1::varchar[], $2::date[], $3::smallint[], $4::int[], $10::numeric[]) AS t(r, a, l, u, p)`;
+
+const UPSERT_SQL = `${INSERT_SQL}
+  ON CONFLICT (resource_id, channel, arrival_date, length_of_stay) DO UPDATE SET
+    location_id = EXCLUDED.location_id, connection_id = EXCLUDED.connection_id, units_available = EXCLUDED.units_available,
+    price = EXCLUDED.price, currency = EXCLUDED.currency, dataset_key = EXCLUDED.dataset_key, updated_at = now()`;
+
 @Injectable()
 export class LosRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -53,51 +292,37 @@ export class LosRepository {
   }
 
   /**
-   * The LOS rows of (location, channel) become exactly `cells`, in the caller's transaction: one DELETE, then
-   * plain multi-row INSERTs from arrays (20k rows per statement), then the dataset key is remembered.
-   * `cells` must not repeat a (resourceId, arrivalDate, lengthOfStay) (the Stratech mapper keeps the last).
-   * The DELETE also takes this channel's rows of these resources under another location (a resort that was
-   * mapped elsewhere before), so the INSERTs never conflict and need no ON CONFLICT, which measured ~30 %
-   * slower on 511,000 rows.
+   * Starts replacing the LOS rows of (location, channel), in the caller's transaction: deletes them and returns
+   * the writer of the new rows. Nothing is visible to others until the caller commits, so readers see the old
+   * dataset until then and the new one, whole, after (CONTRACT.md section 5: the rows become exactly the
+   * dataset's). Plain COPY / INSERT, no ON CONFLICT (~30 % slower on 511,000 rows): the writer's caller retires
+   * the rows of its resources under other locations first, and upserts only a product listed twice.
    */
-  async replaceDataset(
-    m: EntityManager,
-    target: { locationId: string; channel: string; connectionId: string; datasetKey: string; currency: string | null },
-    cells: LosCell[],
-  ): Promise<void> {
-    const resourceIds = [...new Set(cells.map((c) => c.resourceId))];
-    await m.query(
-      `DELETE FROM los_rows WHERE channel = $2 AND (location_id = $1 OR resource_id = ANY($3::varchar[]))`,
-      [target.locationId, target.channel, textArray(resourceIds)],
-    );
-    for (let i = 0; i < cells.length; i += CHUNK) {
-      const end = Math.min(cells.length, i + CHUNK);
-      const r: string[] = [];
-      const a: string[] = [];
-      const l: number[] = [];
-      const u: number[] = [];
-      const p: Array<number | null> = [];
-      for (let k = i; k < end; k++) {
-        const c = cells[k];
-        r.push(c.resourceId);
-        a.push(c.arrivalDate);
-        l.push(c.lengthOfStay);
-        u.push(c.unitsAvailable);
-        p.push(c.price);
-      }
-      await m.query(
-        `INSERT INTO los_rows (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, dataset_key, updated_at)
-         SELECT r, $5, a, l, $6, $7, u, p, $8, $9, now()
-           FROM unnest($1::varchar[], $2::date[], $3::smallint[], $4::int[], $10::numeric[]) AS t(r, a, l, u, p)`,
-        [textArray(r), textArray(a), numberArray(l), numberArray(u), target.channel, target.locationId, target.connectionId,
-          target.currency, target.datasetKey, numberArray(p)],
-      );
+  async openDataset(m: EntityManager, target: LosDatasetTarget, mode: LosWriteMode = 'copy'): Promise<LosDatasetWriter> {
+    if (!m.queryRunner) throw new Error('openDataset needs a transaction manager');
+    const client = (await m.queryRunner.connect()) as PoolClient;
+    await m.query(`DELETE FROM los_rows WHERE channel = $2 AND location_id = $1`, [target.locationId, target.channel]);
+    return new LosDatasetWriter(m, client, target, mode);
+  }
+
+  /**
+   * The LOS rows of (location, channel) become exactly `cells`, in the caller's transaction (`openDataset` with
+   * every row at once). `cells` must not repeat a (resourceId, arrivalDate, lengthOfStay).
+   */
+  async replaceDataset(m: EntityManager, target: LosDatasetTarget, cells: LosCell[], mode: LosWriteMode = 'copy'): Promise<number> {
+    const writer = await this.openDataset(m, target, mode);
+    const byResource = new Map<string, { arrivalDates: string[]; lengthsOfStay: number[]; units: number[]; prices: Array<number | null> }>();
+    for (const c of cells) {
+      let r = byResource.get(c.resourceId);
+      if (!r) byResource.set(c.resourceId, (r = { arrivalDates: [], lengthsOfStay: [], units: [], prices: [] }));
+      r.arrivalDates.push(c.arrivalDate);
+      r.lengthsOfStay.push(c.lengthOfStay);
+      r.units.push(c.unitsAvailable);
+      r.prices.push(c.price);
     }
-    await m.query(
-      `INSERT INTO los_datasets (location_id, channel, connection_id, dataset_key, loaded_at) VALUES ($1, $2, $3, $4, now())
-       ON CONFLICT (location_id, channel) DO UPDATE SET dataset_key = EXCLUDED.dataset_key, connection_id = EXCLUDED.connection_id, loaded_at = now()`,
-      [target.locationId, target.channel, target.connectionId, target.datasetKey],
-    );
+    writer.retireElsewhere([...byResource.keys()]);
+    for (const [resourceId, r] of byResource) await writer.add({ resourceId, ...r });
+    return writer.finish();
   }
 
   /**

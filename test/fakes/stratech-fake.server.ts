@@ -24,6 +24,18 @@ export interface StratechFakeFailure {
   times: number;
 }
 
+/** How the fake sends a dataset's body. */
+export interface FakeBodyOptions {
+  /** Written in pieces of this many bytes (split anywhere, also inside a UTF-8 character)... */
+  chunkBytes?: number;
+  /** ...with this pause between pieces (ms; 0 = the next event loop turn). */
+  chunkDelayMs?: number;
+  /** No Content-Length: chunked transfer encoding. */
+  chunked?: boolean;
+  /** The connection is destroyed after this many bytes of the body (a Content-Length promises all of them). */
+  cutAfterBytes?: number;
+}
+
 export interface FakeLosDataset {
   key: string;
   organizationReference: string;
@@ -46,7 +58,10 @@ export class StratechFake {
   private readonly codes = new Map<string, { org: string; redirectUri?: string; used: boolean }>();
   private readonly refreshTokens = new Map<string, string>();
   private readonly accessTokens = new Map<string, string>();
-  private readonly datasets = new Map<string, { org: string; body: string }>();
+  private readonly datasets = new Map<string, { org: string; body: Buffer; options: FakeBodyOptions }>();
+  /** LOS dataset answers being sent right now, and the most there ever were at once. */
+  losInFlight = 0;
+  maxLosInFlight = 0;
   private readonly failures: StratechFakeFailure[] = [];
   private server!: Server;
   baseUrl = '';
@@ -78,8 +93,13 @@ export class StratechFake {
     return code;
   }
 
-  putDataset(dataset: FakeLosDataset): void {
-    this.datasets.set(`${dataset.channelReference}|${dataset.key}`, { org: dataset.organizationReference, body: JSON.stringify(dataset) });
+  putDataset(dataset: FakeLosDataset, options: FakeBodyOptions = {}): void {
+    this.putDatasetBody(dataset.organizationReference, dataset.channelReference, dataset.key, JSON.stringify(dataset), options);
+  }
+
+  /** Any body (e.g. not valid JSON) as the dataset `key` of `channel`. */
+  putDatasetBody(org: string, channel: string, key: string, body: string | Buffer, options: FakeBodyOptions = {}): void {
+    this.datasets.set(`${channel}|${key}`, { org, body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'), options });
   }
 
   removeDataset(channel: string, key: string): void {
@@ -157,9 +177,40 @@ export class StratechFake {
       call.org = org;
       const dataset = this.datasets.get(`${decodeURIComponent(los[1])}|${decodeURIComponent(los[2])}`);
       if (!dataset || dataset.org !== org) return send(404, { error: 'not found' });
-      return send(200, dataset.body);
+      call.status = 200;
+      return this.sendBody(res, dataset.body, dataset.options);
     }
     send(404, { error: 'no such route' });
+  }
+
+  private async sendBody(res: ServerResponse, body: Buffer, o: FakeBodyOptions): Promise<void> {
+    this.losInFlight += 1;
+    this.maxLosInFlight = Math.max(this.maxLosInFlight, this.losInFlight);
+    let counted = true;
+    const done = () => {
+      if (counted) this.losInFlight -= 1;
+      counted = false;
+    };
+    res.once('close', done);
+    res.writeHead(200, { 'content-type': 'application/json', ...(o.chunked ? {} : { 'content-length': String(body.length) }) });
+    const end = o.cutAfterBytes ?? body.length;
+    const step = o.chunkBytes ?? body.length;
+    for (let i = 0; i < end && !res.destroyed; i += step) {
+      const piece = body.subarray(i, Math.min(end, i + step));
+      // Waits for the client to read (backpressure), as a real server's socket would.
+      if (!res.write(piece)) {
+        await new Promise<void>((ok) => {
+          const go = () => {
+            res.off('drain', go).off('close', go);
+            ok();
+          };
+          res.on('drain', go).on('close', go);
+        });
+      }
+      if (o.chunkBytes !== undefined) await new Promise((ok) => (o.chunkDelayMs ? setTimeout(ok, o.chunkDelayMs) : setImmediate(ok)));
+    }
+    if (o.cutAfterBytes !== undefined) res.socket?.destroy();
+    else res.end();
   }
 
   private token(org: string, form: Record<string, string>, send: (status: number, body: unknown) => void): void {
@@ -220,8 +271,8 @@ export class StratechKit {
 
   constructor(readonly ctx: TestContext, readonly fake: StratechFake, readonly secret: string) {}
 
-  /** A fake Stratech and the app configured against it. */
-  static async start(secret: string): Promise<StratechKit> {
+  /** A fake Stratech and the app configured against it (`env`: more configuration, e.g. STRATECH_DATASET_MAX_BYTES). */
+  static async start(secret: string, env: Record<string, string> = {}): Promise<StratechKit> {
     const fake = await StratechFake.start();
     const ctx = await startTestApp({
       STRATECH_API_URL: fake.baseUrl,
@@ -229,6 +280,7 @@ export class StratechKit {
       STRATECH_CLIENT_ID: fake.clientId,
       STRATECH_CLIENT_SECRET: fake.clientSecret,
       STRATECH_WEBHOOK_SECRET: secret,
+      ...env,
     });
     return new StratechKit(ctx, fake, secret);
   }

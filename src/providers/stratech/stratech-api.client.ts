@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { httpRequest, raiseForStatus } from '../../common/http-client';
+import { CallSignal, describeUrl, httpRequest, openCallSignal, raiseForStatus } from '../../common/http-client';
 import { AppConfig } from '../../config/app-config';
-import { PermanentError } from '../../ingestion/provider-handler';
+import { PermanentError, RetryableError } from '../../ingestion/provider-handler';
 
 // ---- Stratech shapes (CONTRACT.md section 7). Every assumption about Stratech's API lives in this file. ----
 
@@ -45,8 +45,23 @@ export interface StratechTokens {
   expiresAt: string;
 }
 
+/**
+ * A dataset answer being received: its bytes as they arrive, never held whole. At most
+ * STRATECH_DATASET_MAX_BYTES of them: a larger Content-Length is refused before reading and a body that grows
+ * past it is cut off there (PermanentError naming the setting). A connection that breaks or times out while
+ * reading → RetryableError. `close()` (always, in `finally`) stops reading and releases the connection.
+ */
+export interface LosDatasetBody {
+  /** The declared Content-Length, when there is one. */
+  readonly declaredBytes: number | null;
+  /** Bytes read so far. */
+  readonly bytesRead: number;
+  chunks(): AsyncGenerator<Uint8Array>;
+  close(): Promise<void>;
+}
+
 export type LosFetch =
-  | { status: 'ok'; dataset: StratechLosDataset }
+  | { status: 'ok'; body: LosDatasetBody }
   | { status: 'not-found' }
   /** The organization token was refused: refresh it once and ask again. */
   | { status: 'unauthorized' };
@@ -60,6 +75,59 @@ export class StratechGrantRejectedError extends PermanentError {}
 const TOKEN_TIMEOUT_MS = 15_000;
 /** A full dataset can be tens of megabytes. */
 const DATASET_TIMEOUT_MS = 120_000;
+
+function transportError(where: string, call: CallSignal): RetryableError {
+  const why = call.cause === 'timeout' ? 'timed out' : call.cause === 'handler' ? 'aborted (handler timeout)' : 'network error';
+  return new RetryableError(`${where} failed: ${why}`);
+}
+
+class StreamedBody implements LosDatasetBody {
+  bytesRead = 0;
+  private closed = false;
+  private reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+
+  constructor(
+    private readonly res: Response,
+    private readonly call: CallSignal,
+    private readonly where: string,
+    private readonly cap: number,
+    private readonly tooLarge: () => PermanentError,
+    readonly declaredBytes: number | null,
+  ) {}
+
+  async *chunks(): AsyncGenerator<Uint8Array> {
+    if (!this.res.body || this.closed) return;
+    const reader = (this.reader = this.res.body.getReader());
+    for (;;) {
+      let next: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        next = await reader.read();
+      } catch {
+        throw transportError(this.where, this.call);
+      }
+      if (next.done) {
+        // A body shorter than its Content-Length is a broken connection, not the end of the document.
+        if (this.declaredBytes !== null && this.bytesRead < this.declaredBytes) throw transportError(this.where, this.call);
+        return;
+      }
+      this.bytesRead += next.value.byteLength;
+      if (this.bytesRead > this.cap) {
+        await this.close();
+        throw this.tooLarge();
+      }
+      yield next.value;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Stops a body still arriving (the connection is closed, not drained); a finished one is left as it is.
+    this.call.abort('refused');
+    await (this.reader ? this.reader.cancel() : this.res.body?.cancel())?.catch(() => undefined);
+    this.call.close();
+  }
+}
 
 /** Stratech identity server and API over HTTP. Never puts codes or tokens into errors. */
 @Injectable()
@@ -88,21 +156,45 @@ export class StratechApiClient {
     return this.token(organizationReference, form, 'Stratech token refresh');
   }
 
-  async getLosDataset(accessToken: string, channelReference: string, key: string): Promise<LosFetch> {
+  /**
+   * `GET /v1/channels/{channel}/los/{key}`, streamed: the answer's headers are checked here, its body is read
+   * by the caller as it arrives (`LosDatasetBody`), under STRATECH_DATASET_MAX_BYTES and DATASET_TIMEOUT_MS
+   * (headers and body together; the worker's abort of the handler stops it too).
+   */
+  async openLosDataset(accessToken: string, channelReference: string, key: string): Promise<LosFetch> {
     const url = `${this.apiUrl}/v1/channels/${encodeURIComponent(channelReference)}/los/${encodeURIComponent(key)}`;
-    const res = await httpRequest<StratechLosDataset>(url, { headers: { authorization: `Bearer ${accessToken}` }, timeoutMs: DATASET_TIMEOUT_MS });
-    if (res.status === 401) return { status: 'unauthorized' };
-    if (res.status === 404) return { status: 'not-found' };
-    raiseForStatus(res, 'Stratech LOS dataset');
-    const body = res.body;
-    if (!body || typeof body !== 'object' || !Array.isArray((body as StratechLosDataset).products)) {
-      throw new PermanentError('Stratech LOS dataset: the answer has no products array');
+    const where = `GET ${describeUrl(url)}`;
+    const cap = this.config.env.STRATECH_DATASET_MAX_BYTES;
+    const call = openCallSignal(DATASET_TIMEOUT_MS);
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { accept: 'application/json', authorization: `Bearer ${accessToken}` }, signal: call.signal, redirect: 'manual' });
+    } catch {
+      call.close();
+      throw transportError(where, call);
     }
-    const currency = (body as StratechLosDataset).currency;
-    if (currency !== undefined && currency !== null && (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency))) {
-      throw new PermanentError('Stratech LOS dataset: currency is not a 3-letter code');
+    const refuse = async (): Promise<void> => {
+      call.abort('refused');
+      await res.body?.cancel().catch(() => undefined);
+      call.close();
+    };
+    if (res.status < 200 || res.status >= 300) {
+      await refuse();
+      if (res.status === 401) return { status: 'unauthorized' };
+      if (res.status === 404) return { status: 'not-found' };
+      if (res.status >= 300 && res.status < 400) {
+        throw new PermanentError(`${where}: upstream redirected (${res.status}) to another location; redirects are not followed`);
+      }
+      raiseForStatus({ status: res.status, headers: res.headers, body: null }, 'Stratech LOS dataset');
     }
-    return { status: 'ok', dataset: body };
+    const tooLarge = () => new PermanentError(`Stratech LOS dataset: answer larger than ${cap} bytes (STRATECH_DATASET_MAX_BYTES)`);
+    const length = res.headers.get('content-length');
+    const declaredBytes = length !== null && /^\s*\d+\s*$/.test(length) ? Number(length) : null;
+    if (declaredBytes !== null && declaredBytes > cap) {
+      await refuse();
+      throw tooLarge();
+    }
+    return { status: 'ok', body: new StreamedBody(res, call, where, cap, tooLarge, declaredBytes) };
   }
 
   private clientCredentials(): { client_id: string; client_secret: string } {

@@ -4,20 +4,24 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ConnectionsService } from '../../connections/connections.service';
 import type { ConnectionEntity } from '../../connections/entities/connection.entity';
 import type { LocationMappingEntity } from '../../connections/entities/location-mapping.entity';
+import { handlerContext } from '../../ingestion/handler-context';
 import { HandlerRegistry } from '../../ingestion/handler.registry';
 import {
   done, HandleResult, held, holdCause, ignored, InboundEvent, PermanentError, ProviderHandler, RESYNC_EVENT,
 } from '../../ingestion/provider-handler';
 import { RetryableError } from '../../ingestion/provider-handler';
-import { LosRepository } from '../../inventory/los.repository';
+import { ResourceEntity } from '../../inventory/entities/resource.entity';
+import { LosDatasetWriter, LosRepository } from '../../inventory/los.repository';
 import { generateResourceId } from '../../inventory/resource-id';
 import { ResourcesRepository } from '../../inventory/resources.repository';
-import { StratechApiClient, StratechGrantRejectedError, StratechLosDataset } from './stratech-api.client';
+import { LosDatasetBody, StratechApiClient, StratechGrantRejectedError } from './stratech-api.client';
 import { hashCode, StratechCredentials, StratechTokenStore } from './stratech-token.store';
 import {
   CodeCreatedData, LosCreatedData, LosUpdatedData, RevokedData, STRATECH_EVENTS, validateEventData,
 } from './stratech-webhook.validator';
-import { productsOf, StratechMappingError, toAccommodation, toLosCells, toUnitPatches } from './stratech.mapper';
+import {
+  LosDatasetReader, NOT_A_SCALAR, ProductCells, productsOf, StratechMappingError, toAccommodation, toUnitPatches,
+} from './stratech.mapper';
 
 interface LosTarget {
   connection: ConnectionEntity & { externalId: string };
@@ -25,13 +29,79 @@ interface LosTarget {
 }
 
 /**
+ * Full datasets loading at once in one process; the others wait for a slot (their handler time runs). Each
+ * holds a pool connection in one long transaction and keeps about one core busy (parsing here, writing in
+ * PostgreSQL), so more at once would only slow each down and starve the read API.
+ */
+export const MAX_CONCURRENT_DATASETS = 2;
+
+/** While a dataset streams in, the event loop is given back at least this often (ms), so reads stay served. */
+const YIELD_EVERY_MS = 4;
+
+/** A counting semaphore whose waiters give up when their handler is aborted. */
+export class Slots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly size: number) {}
+
+  get busy(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Resolves with the release of the slot (call it once, in `finally`). */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (this.active < this.size) {
+      this.active += 1;
+      return this.releaser();
+    }
+    await new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(wake);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(new RetryableError(`waited for one of the ${this.size} dataset load slots until the handler timed out`));
+      };
+      if (signal?.aborted) return onAbort();
+      this.waiting.push(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    // The releasing holder handed its slot over: `active` stays as it is.
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
+    };
+  }
+}
+
+/**
  * Applies Stratech events. Authorization events run per organization; LOS events per (organization,
  * resort, channel), in the order received, so a partial always lands after the dataset before it.
  */
+function currencyOf(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v.toUpperCase() : null;
+}
+
 @Injectable()
 export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
   readonly provider = 'stratech' as const;
   private readonly logger = new Logger('Stratech');
+  private readonly datasetSlots = new Slots(MAX_CONCURRENT_DATASETS);
 
   constructor(
     private readonly registry: HandlerRegistry,
@@ -47,7 +117,10 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     this.registry.register(this);
   }
 
-  /** A full dataset is tens of megabytes to fetch (DATASET_TIMEOUT_MS) and hundreds of thousands of rows to write. */
+  /**
+   * A full dataset is tens of megabytes streamed in (DATASET_TIMEOUT_MS) and hundreds of thousands of rows to
+   * write, possibly after waiting for a load slot (MAX_CONCURRENT_DATASETS).
+   */
   timeoutFor(event: InboundEvent): number | undefined {
     return event.eventType === STRATECH_EVENTS.losCreated ? 180_000 : undefined;
   }
@@ -119,55 +192,155 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     return { connection: connection as LosTarget['connection'], mapping };
   }
 
-  private async fetchDataset(t: LosTarget, channel: string, key: string): Promise<StratechLosDataset | null> {
+  /** The dataset's answer, its body not read yet; null when Stratech no longer has it (404). */
+  private async fetchDataset(t: LosTarget, channel: string, key: string): Promise<LosDatasetBody | null> {
     const conn = { id: t.connection.id, externalId: t.connection.externalId };
     let token = await this.tokens.accessToken(conn);
-    let res = await this.client.getLosDataset(token, channel, key);
+    let res = await this.client.openLosDataset(token, channel, key);
     if (res.status === 'unauthorized') {
       token = await this.tokens.accessToken(conn, token);
-      res = await this.client.getLosDataset(token, channel, key);
+      res = await this.client.openLosDataset(token, channel, key);
       if (res.status === 'unauthorized') throw new PermanentError('Stratech LOS dataset: a freshly refreshed organization token was refused (401)');
     }
-    return res.status === 'ok' ? res.dataset : null;
+    return res.status === 'ok' ? res.body : null;
   }
 
+  /**
+   * `PriceAvailability.los.created`: the dataset is streamed from Stratech straight into one transaction, product
+   * by product, never held whole (CONTRACT.md section 12): the LOS rows of (location, channel) are deleted, the
+   * new ones written in chunks while the next are parsed, and the commit makes the new dataset visible at once.
+   * Anything wrong on the way (JSON, a cell, the size cap, a broken connection) rolls it all back.
+   */
   private async loadDataset(data: LosCreatedData): Promise<HandleResult> {
     const t = await this.target(data.organizationReference, data.resortReference);
     if (!('connection' in t)) return t;
     const connectionId = t.connection.id;
-    let dataset: StratechLosDataset | null;
+    const signal = handlerContext.getStore()?.signal;
+    const waitStarted = Date.now();
+    const release = await this.datasetSlots.acquire(signal);
     try {
-      dataset = await this.fetchDataset(t, data.channelReference, data.key);
-    } catch (e) {
-      // The refresh token was revoked or expired at Stratech: wait for the organization to authorize again.
-      if (e instanceof StratechGrantRejectedError) return held('Stratech refused the refresh token: waiting for a new authorization', connectionId);
-      throw e;
+      const waitedMs = Date.now() - waitStarted;
+      let body: LosDatasetBody | null;
+      try {
+        body = await this.fetchDataset(t, data.channelReference, data.key);
+      } catch (e) {
+        // The refresh token was revoked or expired at Stratech: wait for the organization to authorize again.
+        if (e instanceof StratechGrantRejectedError) return held('Stratech refused the refresh token: waiting for a new authorization', connectionId);
+        throw e;
+      }
+      // A dataset Stratech no longer has was superseded by a newer one, whose own event follows.
+      if (!body) return ignored(`LOS dataset ${JSON.stringify(data.key)} not found at Stratech (superseded or expired)`, connectionId);
+      const started = Date.now();
+      let rows: number;
+      const stats = { dbWaitMs: 0 };
+      try {
+        rows = await this.dataSource.transaction((m) => this.writeDataset(m, t, data, body, signal, stats));
+      } catch (e) {
+        if (e instanceof StratechMappingError) throw new PermanentError(`Stratech LOS dataset ${JSON.stringify(data.key)}: ${e.message}`);
+        throw e;
+      } finally {
+        await body.close();
+      }
+      this.logger.log({
+        connectionId, locationId: t.mapping.locationId, channel: data.channelReference, rows, bytes: body.bytesRead, ms: Date.now() - started, dbWaitMs: stats.dbWaitMs, slotWaitMs: waitedMs,
+      }, 'stratech LOS dataset loaded');
+      return done(connectionId);
+    } finally {
+      release();
     }
-    // A dataset Stratech no longer has was superseded by a newer one, whose own event follows.
-    if (!dataset) return ignored(`LOS dataset ${JSON.stringify(data.key)} not found at Stratech (superseded or expired)`, connectionId);
-    const started = Date.now();
-    let rows = 0;
-    try {
-      await this.dataSource.transaction(async (m) => {
-        // Unmapped during the fetch: the dataset must not land there. The retry holds it (resort not mapped).
-        if (!(await this.connections.holdsMapping(connectionId, t.mapping.locationId, m))) throw new RetryableError('the resort was unmapped meanwhile');
-        const idOf = await this.ensureResources(m, t, productsOf(dataset.products), true);
-        const cells = toLosCells(dataset, (productId) => idOf.get(productId)!);
-        rows = cells.length;
-        await this.los.replaceDataset(m, {
-          locationId: t.mapping.locationId,
-          channel: data.channelReference,
-          connectionId,
-          datasetKey: data.key,
-          currency: dataset.currency ? dataset.currency.toUpperCase() : null,
-        }, cells);
+  }
+
+  /** Streams the dataset into the transaction; returns the rows written. */
+  private async writeDataset(
+    m: EntityManager, t: LosTarget, data: LosCreatedData, body: LosDatasetBody, signal: AbortSignal | undefined, stats: { dbWaitMs: number },
+  ): Promise<number> {
+    const connectionId = t.connection.id;
+    const locationId = t.mapping.locationId;
+    // Unmapped during the fetch: the dataset must not land there. The retry holds it (resort not mapped).
+    if (!(await this.connections.holdsMapping(connectionId, locationId, m))) throw new RetryableError('the resort was unmapped meanwhile');
+    // The connection's products, so that a product's rows can be written as soon as it is parsed (los_rows has
+    // no foreign key: its resource is upserted alongside, in the same transaction).
+    const known = new Map((await m.getRepository(ResourceEntity).find({
+      select: { id: true, externalId: true, name: true },
+      where: { provider: 'stratech', connectionId },
+    })).map((r) => [r.externalId, r]));
+    const reader = new LosDatasetReader();
+    /** productId → the resource id its rows are written under. */
+    const ids = new Map<string, string>();
+    /** Products created here: a concurrent dataset (another channel) may have created one first. */
+    const created = new Map<string, string>();
+    let writer: LosDatasetWriter | null = null;
+
+    const product = async (cells: ProductCells) => {
+      this.checkScalars(reader, data);
+      writer ??= await this.los.openDataset(m, {
+        locationId, channel: data.channelReference, connectionId, datasetKey: data.key, currency: currencyOf(reader.scalars.currency),
       });
+      let id = ids.get(cells.externalId);
+      const relisted = id !== undefined;
+      if (!relisted) {
+        const existing = known.get(cells.externalId);
+        id = existing?.id ?? generateResourceId();
+        ids.set(cells.externalId, id);
+        if (existing) writer.retireElsewhere([id]);
+        else created.set(cells.externalId, id);
+      }
+      // A product listed again changes its name only when it names one (as productsOf: the last name given).
+      if (!relisted || cells.name !== null) {
+        const resource = toAccommodation(cells, { id: id!, locationId, connectionId, existingName: known.get(cells.externalId)?.name ?? null });
+        void writer.enqueue(() => this.resources.upsertMany([resource], m)).catch(() => undefined);
+      }
+      await writer.add({ resourceId: id!, arrivalDates: cells.arrivalDates, lengthsOfStay: cells.lengthsOfStay, units: cells.units, prices: cells.prices }, relisted);
+    };
+
+    try {
+      let lastYield = performance.now();
+      for await (const chunk of body.chunks()) {
+        for (const cells of reader.push(chunk)) await product(cells);
+        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+          if (signal?.aborted) throw new RetryableError('Stratech LOS dataset: the handler timed out while loading');
+        }
+      }
+      for (const cells of reader.end()) await product(cells);
+      // Scalars after the products (or a dataset without any) are checked here, still before the commit.
+      this.checkScalars(reader, data);
     } catch (e) {
-      if (e instanceof StratechMappingError) throw new PermanentError(`Stratech LOS dataset ${JSON.stringify(data.key)}: ${e.message}`);
+      // The statement in flight ends before the rollback is sent (one query at a time on the connection).
+      await (writer as LosDatasetWriter | null)?.settle().catch(() => undefined);
       throw e;
     }
-    this.logger.log({ connectionId, locationId: t.mapping.locationId, channel: data.channelReference, rows, ms: Date.now() - started }, 'stratech LOS dataset loaded');
-    return done(connectionId);
+    const currency = currencyOf(reader.scalars.currency);
+    const w: LosDatasetWriter = writer ?? await this.los.openDataset(m, { locationId, channel: data.channelReference, connectionId, datasetKey: data.key, currency });
+    const rows = await w.finish();
+    stats.dbWaitMs = Math.round(w.waitedMs);
+    if (currency !== w.target.currency) await w.setCurrency(currency);
+    if (created.size > 0) {
+      for (const r of await this.resources.findByExternalIds('stratech', connectionId, [...created.keys()], m)) {
+        const ours = created.get(r.externalId)!;
+        if (r.id !== ours) await w.moveRows(ours, r.id);
+      }
+    }
+    return rows;
+  }
+
+  /** The dataset's own key and references, where it has them, must be the event's; its currency a 3-letter code. */
+  private checkScalars(reader: LosDatasetReader, data: LosCreatedData): void {
+    const s = reader.scalars;
+    const expected = { key: data.key, resortReference: data.resortReference, channelReference: data.channelReference } as const;
+    for (const field of ['key', 'resortReference', 'channelReference'] as const) {
+      const v = s[field];
+      if (v === undefined || v === null) continue;
+      if (v === NOT_A_SCALAR || String(v) !== expected[field]) {
+        const shown = v === NOT_A_SCALAR ? 'an object' : JSON.stringify(String(v).slice(0, 100));
+        throw new StratechMappingError(`the answer's ${field} ${shown} is not the event's ${JSON.stringify(expected[field])}`);
+      }
+    }
+    const currency = s.currency;
+    if (currency !== undefined && currency !== null && (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency))) {
+      throw new StratechMappingError('currency is not a 3-letter code');
+    }
   }
 
   private async applyPartial(data: LosUpdatedData): Promise<HandleResult> {

@@ -1,4 +1,7 @@
-import { productsOf, StratechMappingError, toAccommodation, toCalendarDate, toLosCells, toUnitPatches } from './stratech.mapper';
+import {
+  ArrivalDates, LosDatasetReader, NOT_A_SCALAR, ProductCells, productsOf, StratechMappingError, toAccommodation, toCalendarDate, toLosCells,
+  toProductCells, toUnitPatches,
+} from './stratech.mapper';
 
 describe('stratech mapper: arrivalDate keeps its own calendar date', () => {
   it.each([
@@ -109,5 +112,101 @@ describe('stratech mapper: stored product names are bounded', () => {
     expect(nul.name).toBe('Lodge 4');
     expect(emoji.name!.length).toBeLessThanOrEqual(500);
     expect(/[\uD800-\uDBFF]$/.test(emoji.name!)).toBe(false);
+  });
+});
+
+describe('stratech mapper: a dataset read as a stream', () => {
+  /** Reads `json` in chunks of `size` bytes (UTF-8 split anywhere); entries or the error message. */
+  function stream(json: string, size: number): { products: ProductCells[]; scalars: Record<string, unknown> } | { error: string } {
+    const reader = new LosDatasetReader();
+    const bytes = Buffer.from(json, 'utf8');
+    const products: ProductCells[] = [];
+    try {
+      for (let i = 0; i < bytes.length; i += size) products.push(...reader.push(bytes.subarray(i, i + size)));
+      products.push(...reader.end());
+    } catch (e) {
+      expect(e).toBeInstanceOf(StratechMappingError);
+      return { error: (e as Error).message };
+    }
+    return { products, scalars: { ...reader.scalars } };
+  }
+
+  /** The same document through JSON.parse and toProductCells, entry by entry. */
+  function parsed(json: string): { products: ProductCells[] } | { error: string } {
+    const doc = JSON.parse(json) as { products: unknown[] };
+    const dates = new ArrivalDates();
+    try {
+      return { products: doc.products.map((p, i) => toProductCells(p, i, dates)) };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }
+
+  const entries: unknown[][] = [
+    [{ productId: 'p1', name: ' Lodge ', losPriceAvailability: [
+      { arrivalDate: '2022-04-01T00:00:00+02:00', lengthOfStay: 1, unitsAvailable: 15, price: 129.5 },
+      { price: null, unitsAvailable: 0, lengthOfStay: 2, arrivalDate: '2022-04-01T00:00:00+02:00', extra: { deep: [1, { x: 2 }] } },
+      { arrivalDate: '2022-04-01', lengthOfStay: 1, unitsAvailable: 3, price: 1e2 },
+    ] }, { losPriceAvailability: [], productId: 7, name: 'Sæter "7" \\ 😀', meta: [[], {}] }],
+    // Later keys win, as in JSON.parse: the second cell list, the second name.
+    [{ productId: 'p', name: 'a', losPriceAvailability: [{ arrivalDate: '2022-01-01', lengthOfStay: 1, unitsAvailable: 1 }], name2: 1, losPriceAvailability2: 0 }],
+    // Bad entries: each error as toProductCells words it, in its order (productId first, even when it comes last).
+    [{ losPriceAvailability: [{ arrivalDate: 'nope', lengthOfStay: 1, unitsAvailable: 1 }], productId: '' }],
+    [{ productId: { id: 1 }, losPriceAvailability: [] }],
+    [{ productId: 'p', losPriceAvailability: { not: 'a list' } }],
+    [{ productId: 'p' }],
+    [{ productId: 'p', losPriceAvailability: [{ arrivalDate: '2022-01-01', lengthOfStay: 1, unitsAvailable: 1 }, null] }],
+    [{ productId: 'p', losPriceAvailability: [[1, 2]] }],
+    [{ productId: 'p', losPriceAvailability: [{ arrivalDate: '2022-01-01', lengthOfStay: 1, unitsAvailable: 1, price: '12' }] }],
+    [{ productId: 'p', losPriceAvailability: [{ arrivalDate: '2022-01-01', lengthOfStay: { n: 1 }, unitsAvailable: 1 }] }],
+    [{ productId: 'p', losPriceAvailability: [{ arrivalDate: '2022-02-30', lengthOfStay: 1, unitsAvailable: 1 }, 'x'] }],
+    [{ productId: 'p', losPriceAvailability: [{ arrivalDate: '2022-01-01', lengthOfStay: 1, unitsAvailable: -1, constructor: 1, __proto__: 2 }] }],
+  ];
+
+  it.each(entries.map((products, i) => [i, products]))('entries %i stream exactly as they parse, in chunks of any size', (_i, products) => {
+    const json = JSON.stringify({ key: 'k1', currency: 'EUR', products, after: { products: 'not these' } });
+    const expected = parsed(json);
+    for (const size of [1, 2, 3, 7, 64, 1 << 20]) {
+      const got = stream(json, size);
+      if ('error' in expected) expect(got).toEqual({ error: expected.error });
+      else expect(got).toEqual({ products: expected.products, scalars: { key: 'k1', currency: 'EUR' } });
+    }
+  });
+
+  it('keeps the top-level scalars wherever they are; other top-level values are skipped', () => {
+    const json = `\uFEFF{"meta":{"products":[1]},"products":[],"key":"k9","resortReference":"r","channelReference":{"x":1},"currency":null,"organizationReference":5}`;
+    const got = stream(json, 5);
+    expect(got).toEqual({ products: [], scalars: { key: 'k9', resortReference: 'r', channelReference: NOT_A_SCALAR, currency: null, organizationReference: 5 } });
+  });
+
+  it.each([
+    ['{"key":"k","products":[{"productId":"p","losPriceAvailability":[', 'not valid JSON'],
+    ['{"key":"k","products":[{"productId":"p","losPriceAvailability":[]}]', 'not valid JSON'],
+    ['{"key":"k","products":[{"productId":"p",]}', 'not valid JSON'],
+    ['{"key":"k","products":[]} trailing', 'not valid JSON'],
+    ['', 'not valid JSON'],
+    ['{"key":"k"}', 'no products array'],
+    ['{"products":{}}', 'no products array'],
+    ['{"products":null}', 'no products array'],
+    ['[]', 'no products array'],
+    ['"text"', 'no products array'],
+    ['{"products":[],"products":[]}', 'products twice'],
+    ['{"products":[null]}', 'products[0].productId'],
+  ])('%j → %s', (json, message) => {
+    for (const size of [1, 4, 1000]) {
+      const got = stream(json, size);
+      expect(got).toEqual({ error: expect.stringContaining(message) });
+    }
+  });
+
+  it('hands entries out as soon as they are complete', () => {
+    const reader = new LosDatasetReader();
+    const first = '{"key":"k","products":[{"productId":"a","losPriceAvailability":[{"arrivalDate":"2022-01-01","lengthOfStay":1,"unitsAvailable":1}]}';
+    expect(reader.push(first).map((p) => p.externalId)).toEqual(['a']);
+    expect(reader.productsStarted).toBe(true);
+    expect(reader.push(',{"productId":"b","losPriceAvailability":[]').map((p) => p.externalId)).toEqual([]);
+    expect(reader.push('}]}').map((p) => p.externalId)).toEqual(['b']);
+    expect(reader.end()).toEqual([]);
+    expect(reader.products).toBe(2);
   });
 });
