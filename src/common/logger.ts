@@ -2,19 +2,13 @@ import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 import { redactDeep, redactText } from './redact';
 
-/** Members that must never be written to a log line, wherever they appear. */
-export const REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token', '*.accessToken',
-  '*.refreshToken', '*.access_token', '*.refresh_token', '*.client_secret', '*.code', '*.credentials',
-];
-
 export function createRootLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
   return pino({
     level,
     base: { service: 'inventory-sync' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    // Every line, whoever writes it: secret members out, secrets inside strings (paths, error messages) out.
+    // Every line, whoever writes it: secret members (authorization, cookie, tokens, passwords, credentials)
+    // out, secrets inside strings (paths, error messages, configured values) out. The only redaction of logs.
     formatters: { log: (obj) => redactDeep(obj) as Record<string, unknown> },
     hooks: {
       logMethod(args, method) {

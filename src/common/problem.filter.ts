@@ -2,7 +2,6 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { describeError, isDatabaseUnavailable } from '../database/database-errors';
 import { DomainError, FieldError } from './domain.error';
-import { redactText } from './redact';
 
 /** Seconds a client is asked to wait on any 503: the database cannot be reached, or the intake queue is full. */
 const RETRY_AFTER_S = 5;
@@ -51,7 +50,7 @@ export class ProblemFilter implements ExceptionFilter {
     // A shed request (a full intake queue) is expected under load and already has its request-log line.
     const shed = exception instanceof DomainError && exception.code === 'overloaded';
     if (body.status >= 500 && !shed) {
-      this.logger.error({ err: describeError(exception), path: redactText(req.path), reqId: (req as Request & { id?: string }).id }, unavailable ? 'request refused: database unavailable' : 'request failed');
+      this.logger.error({ err: describeError(exception), path: req.path, reqId: (req as Request & { id?: string }).id }, unavailable ? 'request refused: database unavailable' : 'request failed');
     }
     if (res.headersSent) return;
     if (body.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));

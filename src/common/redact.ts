@@ -29,7 +29,7 @@ export function redactText(text: string): string {
 }
 
 /** Member names whose values are secret wherever they appear. */
-const SECRET_KEYS = /^(authorization|cookie|set-cookie|password|secret|token|access_?token|refresh_?token|client_?secret|code|credentials|api_?key|key|hash)$/i;
+const SECRET_KEYS = /^(authorization|cookie|set-cookie|password|secret|token|access_?token|refresh_?token|client_?secret|code|credentials|api_?key|hash)$/i;
 
 /** A copy of `value` with secret members replaced and every string redacted; bounded in depth. */
 export function redactDeep(value: unknown, depth = 0): unknown {

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Histogram } from 'prom-client';
-import { redactText } from './redact';
 import { requestContext } from './request-context';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -29,7 +28,7 @@ export function requestLogMiddleware(logger: Logger, httpDuration: Histogram<'me
       if (QUIET.has(req.path)) return;
       const level = status >= 500 ? 'error' : 'info';
       if (!logger.isLevelEnabled(level)) return;
-      logger[level]({ reqId: id, req: { method: req.method, url: redactText(req.originalUrl) }, res: { statusCode: status }, responseTime: Math.round(ms * 10) / 10 }, 'request completed');
+      logger[level]({ reqId: id, req: { method: req.method, url: req.originalUrl }, res: { statusCode: status }, responseTime: Math.round(ms * 10) / 10 }, 'request completed');
     });
     requestContext.run({ requestId: id }, next);
   };

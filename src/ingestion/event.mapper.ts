@@ -1,16 +1,8 @@
+import { redactDeep } from '../common/redact';
 import type { StoredEventRow } from './event-row';
 
-const SECRET_KEYS = /^(code|hash|access_?token|refresh_?token|client_?secret|password|secret|authorization|token)$/i;
-
-export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : redactSecrets(v)]),
-    );
-  }
-  return value;
-}
+/** The event payload as admins see it: the one redaction of logs and answers (src/common/redact.ts). */
+export const redactSecrets = redactDeep;
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
