@@ -124,6 +124,29 @@ describe('database outages', () => {
     }
   });
 
+  it('a process starting while another holds the migration lock waits for it before migrating', async () => {
+    const db = await createTestDatabase();
+    const sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      await sql.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+      // Another process is migrating: it holds the lock.
+      await sql.query(`SELECT pg_advisory_lock(hashtext('inventory-sync:migrations'))`);
+      const starting = startChildServer({ DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, ENCRYPTION_KEY });
+      starting.catch(() => undefined);
+      // It connected and asked for the lock: nothing is migrated while the lock is held.
+      await waitFor(async () => (await sql.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n === 1, 30000, 100);
+      expect((await sql.query(`SELECT to_regclass('typeorm_migrations') IS NULL AS none`)).rows[0].none).toBe(true);
+      await sql.query(`SELECT pg_advisory_unlock(hashtext('inventory-sync:migrations'))`);
+      const server = await starting;
+      expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+    } finally {
+      await sql.end();
+      await stopChildServers();
+      await db.drop();
+    }
+  });
+
   it('three processes started at once on an empty database all come up (migrations under a lock)', async () => {
     const db = await createTestDatabase();
     try {
