@@ -43,7 +43,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
       .setTitle('inventory-sync')
       .setDescription('Provider webhooks in, one inventory model out. Errors are application/problem+json. Lists are keyset-paginated: {items, nextCursor}.')
       .setVersion('1')
-      .addBearerAuth()
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (scope admin), READ_TOKEN (inventory:read, changes:read) or an API key `isk_…` (its scopes, its account)' })
+      .addCookieAuth('isid', { type: 'apiKey', in: 'cookie', name: 'isid', description: 'console session from POST /auth/login; unsafe methods also need header x-csrf-token (GET /auth/session)' }, 'session')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConnectionsModule } from './connections/connections.module';
@@ -26,6 +27,7 @@ export class AppModule {
             return dataSource;
           },
         }),
+        AuthModule,
         OpsModule,
         ConnectionsModule,
         InventoryModule,

@@ -24,3 +24,10 @@ export const forbidden = (message: string) => new DomainError('forbidden', 403, 
 export const serviceUnavailable = (message: string) => new DomainError('service-unavailable', 503, message);
 /** Load shed before any work (a bounded queue is full): 503 + Retry-After, nothing stored. */
 export const overloaded = (message: string) => new DomainError('overloaded', 503, message);
+
+/** Too many attempts (login throttling): 429 with Retry-After. */
+export class RateLimitedError extends DomainError {
+  constructor(message: string, readonly retryAfterS: number) {
+    super('too-many-requests', 429, message);
+  }
+}

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { describeError, isDatabaseUnavailable } from '../database/database-errors';
-import { DomainError, FieldError } from './domain.error';
+import { DomainError, FieldError, RateLimitedError } from './domain.error';
 
 /** Seconds a client is asked to wait on any 503: the database cannot be reached, or the intake queue is full. */
 const RETRY_AFTER_S = 5;
@@ -54,6 +54,7 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (res.headersSent) return;
     if (body.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
+    if (exception instanceof RateLimitedError) res.setHeader('Retry-After', String(exception.retryAfterS));
     res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
   }
 

@@ -8,6 +8,7 @@ export function toConnectionView(c: ConnectionEntity, webhookUrl: string | null)
     provider: c.provider,
     externalId: c.externalId,
     name: c.name,
+    accountId: c.accountId,
     status: c.status,
     webhookUrl,
     createdAt: c.createdAt.toISOString(),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import type { Tenant } from '../auth/principal';
 import { ConnectionEntity, ConnectionStatus, Provider } from './entities/connection.entity';
 import { LocationMappingEntity } from './entities/location-mapping.entity';
 
@@ -19,6 +20,11 @@ export class ConnectionsRepository {
     return this.connections.findOneBy({ id });
   }
 
+  /** The connection if the tenant may see it (its account's, or any for a global credential). */
+  findVisible(tenant: Tenant, id: string): Promise<ConnectionEntity | null> {
+    return this.connections.findOneBy(tenant.accountId === null ? { id } : { id, accountId: tenant.accountId });
+  }
+
   findByExternalId(provider: Provider, externalId: string): Promise<ConnectionEntity | null> {
     return this.connections.findOneBy({ provider, externalId });
   }
@@ -27,8 +33,9 @@ export class ConnectionsRepository {
     return this.connections.findOneBy({ webhookKeyHash: hash });
   }
 
-  async list(filter: { provider?: Provider; status?: ConnectionStatus; after?: [string, string] }, limit: number): Promise<ConnectionEntity[]> {
+  async list(tenant: Tenant, filter: { provider?: Provider; status?: ConnectionStatus; after?: [string, string] }, limit: number): Promise<ConnectionEntity[]> {
     const qb = this.connections.createQueryBuilder('c').orderBy('c.created_at', 'ASC').addOrderBy('c.id', 'ASC').limit(limit);
+    if (tenant.accountId !== null) qb.andWhere('c.account_id = :accountId', { accountId: tenant.accountId });
     if (filter.provider) qb.andWhere('c.provider = :provider', { provider: filter.provider });
     if (filter.status) qb.andWhere('c.status = :status', { status: filter.status });
     if (filter.after) qb.andWhere('(c.created_at, c.id) > (:at::timestamptz, :id::uuid)', { at: filter.after[0], id: filter.after[1] });

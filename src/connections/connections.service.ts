@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../database/database-errors';
+import { AccountsRepository } from '../accounts/accounts.repository';
+import type { Tenant } from '../auth/principal';
 import { sha256Hex } from '../common/crypto.util';
 import { badRequest, conflict, notFound } from '../common/domain.error';
 import { decodeCursor, Page, toPage } from '../common/pagination';
@@ -26,8 +29,6 @@ export interface StoredCredentials {
   expiresAt?: string;
 }
 
-const isUniqueViolation = (e: unknown) => e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505';
-
 @Injectable()
 export class ConnectionsService {
   private readonly logger = new Logger('Connections');
@@ -40,12 +41,14 @@ export class ConnectionsService {
     private readonly events: EventsService,
     private readonly box: SecretBox,
     private readonly config: AppConfig,
+    private readonly accounts: AccountsRepository,
   ) {}
 
   // ---- admin API ----
 
-  async create(dto: CreateConnectionDto): Promise<ConnectionView> {
+  async create(tenant: Tenant, dto: CreateConnectionDto): Promise<ConnectionView> {
     this.checkProviderRules(dto.provider, dto.externalId, dto.credentials);
+    const accountId = await this.accountFor(tenant, dto.accountId);
     const hasTokens = !!dto.credentials?.refreshToken || !!dto.credentials?.accessToken;
     const status: ConnectionStatus = dto.provider === 'syncaroo' || hasTokens ? 'active' : 'pending';
     let saved: ConnectionEntity;
@@ -55,6 +58,7 @@ export class ConnectionsService {
           provider: dto.provider,
           externalId: dto.externalId ?? null,
           name: dto.name ?? null,
+          accountId,
           status,
           credentials: dto.credentials ? this.box.seal(this.normaliseCredentials(dto.credentials)) : null,
         });
@@ -73,20 +77,26 @@ export class ConnectionsService {
     return this.view((await this.repo.findById(saved.id))!);
   }
 
-  async list(q: ConnectionListQuery): Promise<Page<ConnectionView>> {
+  async list(tenant: Tenant, q: ConnectionListQuery): Promise<Page<ConnectionView>> {
     const limit = q.limit ?? 100;
     const after = decodeCursor(q.cursor, ['string', 'string']) as [string, string] | null;
     if (after && !/^[0-9a-f-]{36}$/.test(after[1])) throw badRequest('cursor is not a cursor this API issued');
-    const rows = await this.repo.list({ provider: q.provider, status: q.status, after: after ?? undefined }, limit + 1);
+    const rows = await this.repo.list(tenant, { provider: q.provider, status: q.status, after: after ?? undefined }, limit + 1);
     return toPage(rows, limit, (c) => this.view(c), (c) => [c.createdAt.toISOString(), c.id]);
   }
 
-  async get(id: string): Promise<ConnectionView> {
-    return this.view(await this.require(id));
+  async get(tenant: Tenant, id: string): Promise<ConnectionView> {
+    return this.view(await this.require(tenant, id));
   }
 
-  async update(id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
-    const current = await this.require(id);
+  /** The connection if the tenant may see it; null otherwise (another account's is as absent as a missing one). */
+  findVisible(tenant: Tenant, id: string): Promise<ConnectionEntity | null> {
+    return this.repo.findVisible(tenant, id);
+  }
+
+  async update(tenant: Tenant, id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
+    const current = await this.require(tenant, id);
+    if (dto.accountId !== undefined && dto.accountId !== current.accountId) await this.reassign(current, await this.accountFor(tenant, dto.accountId));
     if (current.status === 'revoked' && (dto.credentials || dto.status !== undefined)) {
       // The organization withdrew its consent at the provider; only a new authorization there brings it back.
       throw conflict('a revoked connection is re-activated by the provider (a new authorization), not by the admin API');
@@ -109,8 +119,8 @@ export class ConnectionsService {
     return this.view(updated);
   }
 
-  async addMapping(connectionId: string, dto: CreateMappingDto): Promise<MappingView> {
-    const connection = await this.require(connectionId);
+  async addMapping(tenant: Tenant, connectionId: string, dto: CreateMappingDto): Promise<MappingView> {
+    const connection = await this.require(tenant, connectionId);
     try {
       const mapping = await this.repo.manager.transaction(async (m) => {
         const existing = await this.repo.findMapping(dto.locationId, m);
@@ -131,6 +141,10 @@ export class ConnectionsService {
         );
         const row = await this.repo.findMapping(dto.locationId, m);
         if (!row || row.connectionId !== connectionId) throw conflict(`location ${JSON.stringify(dto.locationId)} is already mapped to another connection`);
+        // A connection of an account maps only that account's listings; one of no account becomes its.
+        if (connection.accountId && !(await this.accounts.claimLocation(connection.accountId, dto.locationId, {}, m))) {
+          throw conflict(`location ${JSON.stringify(dto.locationId)} belongs to another account`);
+        }
         await this.locations.upsertOwned(dto.locationId, { provider: connection.provider, connectionId, externalId: row.externalId }, { name: dto.name, timezone: dto.timezone }, m);
         return row;
       });
@@ -143,8 +157,8 @@ export class ConnectionsService {
     }
   }
 
-  async listMappings(connectionId: string, q: PageQuery): Promise<Page<MappingView>> {
-    await this.require(connectionId);
+  async listMappings(tenant: Tenant, connectionId: string, q: PageQuery): Promise<Page<MappingView>> {
+    await this.require(tenant, connectionId);
     const limit = q.limit ?? 100;
     const [after] = (decodeCursor(q.cursor, ['string']) ?? [undefined]) as [string | undefined];
     const rows = await this.repo.listMappings(connectionId, after, limit + 1);
@@ -157,8 +171,8 @@ export class ConnectionsService {
    * connection mapped to the location afterwards starts clean. Deleting the mapping row first also waits for
    * a handler that holds it (`holdsMapping`) and makes later ones see the location unmapped.
    */
-  async removeMapping(connectionId: string, locationId: string): Promise<void> {
-    await this.require(connectionId);
+  async removeMapping(tenant: Tenant, connectionId: string, locationId: string): Promise<void> {
+    await this.require(tenant, connectionId);
     const retired = await this.repo.manager.transaction(async (m) => {
       const mapping = await this.repo.findMapping(locationId, m);
       if (!mapping || mapping.connectionId !== connectionId) throw notFound('mapping of location', locationId);
@@ -255,10 +269,40 @@ export class ConnectionsService {
     return toConnectionView(c, this.webhookUrlFor(c));
   }
 
-  private async require(id: string): Promise<ConnectionEntity> {
-    const c = await this.repo.findById(id);
+  private async require(tenant: Tenant, id: string): Promise<ConnectionEntity> {
+    const c = await this.repo.findVisible(tenant, id);
     if (!c) throw notFound('connection', id);
     return c;
+  }
+
+  /**
+   * The account a connection is given: an account credential's own (naming another is naming something it
+   * cannot see: 404), else the one named, which must exist.
+   */
+  private async accountFor(tenant: Tenant, requested: string | undefined): Promise<string | null> {
+    if (tenant.accountId !== null) {
+      if (requested !== undefined && requested !== tenant.accountId) throw notFound('account', requested);
+      return tenant.accountId;
+    }
+    if (requested === undefined) return null;
+    if (!(await this.accounts.exists(requested))) throw badRequest('no such account', [{ field: 'accountId', message: 'no account has this id' }]);
+    return requested;
+  }
+
+  /** The connection moves to the account with the listings it maps; one of them another account's → 409, nothing changed. */
+  private async reassign(connection: ConnectionEntity, accountId: string | null): Promise<void> {
+    await this.repo.manager.transaction(async (m) => {
+      await m.query(`SELECT 1 FROM connections WHERE id = $1 FOR NO KEY UPDATE`, [connection.id]);
+      if (accountId !== null) {
+        for (const mapping of await m.getRepository(LocationMappingEntity).find({ where: { connectionId: connection.id } })) {
+          if (!(await this.accounts.claimLocation(accountId, mapping.locationId, {}, m))) {
+            throw conflict(`the connection maps location ${JSON.stringify(mapping.locationId)}, which belongs to another account`);
+          }
+        }
+      }
+      await m.getRepository(ConnectionEntity).update({ id: connection.id }, { accountId });
+    });
+    this.logger.log({ connectionId: connection.id, accountId }, 'connection given to an account');
   }
 
   private checkProviderRules(provider: Provider, externalId: string | undefined, credentials: CredentialsDto | undefined): void {

@@ -1,3 +1,4 @@
+import { QueryFailedError } from 'typeorm';
 /**
  * Whether an error means "the database cannot be reached or is going away" (refused or dropped
  * connections, a server shutting down or starting up, a pool that could not get a connection in time),
@@ -25,4 +26,9 @@ export function describeError(e: unknown): string {
   const inner = (e as { errors?: unknown[] }).errors;
   const message = e.message || (Array.isArray(inner) && inner[0] instanceof Error ? inner[0].message : '');
   return [e.name, typeof code === 'string' ? code : null, message].filter(Boolean).join(': ').slice(0, 500);
+}
+
+/** A unique index refused the write (SQLSTATE 23505). */
+export function isUniqueViolation(e: unknown): boolean {
+  return e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505';
 }

@@ -1,3 +1,8 @@
+import { AccountUserEntity } from '../accounts/entities/account-user.entity';
+import { AccountEntity } from '../accounts/entities/account.entity';
+import { ApiKeyEntity } from '../auth/entities/api-key.entity';
+import { LoginFailureEntity } from '../auth/entities/login-failure.entity';
+import { SessionEntity } from '../auth/entities/session.entity';
 import { ConnectionEntity } from '../connections/entities/connection.entity';
 import { LocationMappingEntity } from '../connections/entities/location-mapping.entity';
 import { OAuthStateEntity } from '../connections/entities/oauth-state.entity';
@@ -24,4 +29,9 @@ export const ENTITIES = [
   InboundEventEntity,
   EventPartitionEntity,
   HoldCauseEntity,
+  AccountEntity,
+  AccountUserEntity,
+  ApiKeyEntity,
+  SessionEntity,
+  LoginFailureEntity,
 ];

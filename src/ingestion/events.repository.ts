@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import type { Tenant } from '../auth/principal';
 import type { StoredEventRow } from './event-row';
 
 const ACTIVE = `('pending', 'failed', 'processing')`;
@@ -10,6 +11,9 @@ const ACTIVE = `('pending', 'failed', 'processing')`;
 /** The earlier event of the item that an event in line waits behind: the item's head, when that is not itself. */
 const WAITING_FOR = `(SELECT h.id FROM event_partitions p JOIN inbound_events h ON h.seq = p.head_seq
                        WHERE p.key = e.partition_key AND e.status IN ('pending', 'failed') AND h.seq < e.seq) AS waiting_for`;
+
+/** Account scoping of the inbox: an event is its connection's account's; events of no connection are global only. */
+const OWNED = (param: string) => `(${param}::uuid IS NULL OR e.connection_id IN (SELECT c.id FROM connections c WHERE c.account_id = ${param}::uuid))`;
 
 export type ReplayOutcome = 'replayed' | 'stale' | 'not-found' | StoredEventRow['status'];
 
@@ -33,7 +37,8 @@ export class EventsRepository {
   }
 
   /** Replay: a finished, failed, held or dead event runs again from a clean attempt count. */
-  async replay(id: string, force: boolean): Promise<ReplayOutcome> {
+  async replay(tenant: Tenant, id: string, force: boolean): Promise<ReplayOutcome> {
+    if (tenant.accountId !== null && !(await this.findById(tenant, id))) return 'not-found';
     const { rows } = await this.pool.query<{ r: ReplayOutcome }>(`SELECT isq_replay($1::uuid, $2::boolean) AS r`, [id, force]);
     return rows[0].r;
   }
@@ -54,21 +59,22 @@ export class EventsRepository {
     return rows[0].changed;
   }
 
-  async findById(id: string): Promise<StoredEventRow | null> {
-    const { rows } = await this.pool.query<StoredEventRow>(`SELECT e.*, ${WAITING_FOR} FROM inbound_events e WHERE e.id = $1`, [id]);
+  async findById(tenant: Tenant, id: string): Promise<StoredEventRow | null> {
+    const { rows } = await this.pool.query<StoredEventRow>(
+      `SELECT e.*, ${WAITING_FOR} FROM inbound_events e WHERE e.id = $1 AND ${OWNED('$2')}`, [id, tenant.accountId]);
     return rows[0] ?? null;
   }
 
-  async list(filter: { provider?: string; status?: string; connectionId?: string; afterSeq?: string }, limit: number): Promise<StoredEventRow[]> {
+  async list(tenant: Tenant, filter: { provider?: string; status?: string; connectionId?: string; afterSeq?: string }, limit: number): Promise<StoredEventRow[]> {
     const { rows } = await this.pool.query<StoredEventRow>(
       `SELECT e.id, e.seq, e.provider, e.connection_id, e.event_type, e.status, e.partition_key, e.received_at, e.processed_at,
               e.attempts, e.next_attempt_at, e.last_error, ${WAITING_FOR}
          FROM inbound_events e
         WHERE ($1::text IS NULL OR e.provider = $1) AND ($2::text IS NULL OR e.status = $2)
-          AND ($3::uuid IS NULL OR e.connection_id = $3) AND ($4::bigint IS NULL OR e.seq < $4)
+          AND ($3::uuid IS NULL OR e.connection_id = $3) AND ($4::bigint IS NULL OR e.seq < $4) AND ${OWNED('$6')}
         ORDER BY e.seq DESC
         LIMIT $5`,
-      [filter.provider ?? null, filter.status ?? null, filter.connectionId ?? null, filter.afterSeq ?? null, limit],
+      [filter.provider ?? null, filter.status ?? null, filter.connectionId ?? null, filter.afterSeq ?? null, limit, tenant.accountId],
     );
     return rows;
   }

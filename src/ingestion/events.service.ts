@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Tenant } from '../auth/principal';
 import { conflict, DomainError, notFound } from '../common/domain.error';
 import { decodeCursor, toPage } from '../common/pagination';
 import { AppConfig } from '../config/app-config';
@@ -49,16 +50,16 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  async list(q: EventListQuery): Promise<EventPage> {
+  async list(tenant: Tenant, q: EventListQuery): Promise<EventPage> {
     const limit = q.limit ?? 100;
     const [afterSeq] = (decodeCursor(q.cursor, ['string']) ?? [undefined]) as [string | undefined];
     if (afterSeq !== undefined && !/^\d{1,19}$/.test(afterSeq)) return { items: [], nextCursor: null };
-    const rows = await this.events.list({ provider: q.provider, status: q.status, connectionId: q.connectionId, afterSeq }, limit + 1);
+    const rows = await this.events.list(tenant, { provider: q.provider, status: q.status, connectionId: q.connectionId, afterSeq }, limit + 1);
     return toPage(rows, limit, toEventView, (r) => [r.seq]);
   }
 
-  async get(id: string): Promise<EventDetailView> {
-    const row = await this.events.findById(id);
+  async get(tenant: Tenant, id: string): Promise<EventDetailView> {
+    const row = await this.events.findById(tenant, id);
     if (!row) throw notFound('event', id);
     return toEventDetailView(row);
   }
@@ -67,8 +68,8 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
    * Runs an event again. A later event of its item already done means this one would apply old data over
    * new: 409 `stale-replay` unless `force`.
    */
-  async replay(id: string, force = false): Promise<EventView> {
-    const outcome = await this.events.replay(id, force);
+  async replay(tenant: Tenant, id: string, force = false): Promise<EventView> {
+    const outcome = await this.events.replay(tenant, id, force);
     if (outcome === 'not-found') throw notFound('event', id);
     if (outcome === 'stale') {
       throw new DomainError('stale-replay', 409,
@@ -76,7 +77,7 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
     }
     if (outcome !== 'replayed') throw conflict(`event is ${outcome}; only finished, failed, held or dead events can be replayed`);
     this.worker.poke();
-    return toEventView((await this.events.findById(id))!);
+    return toEventView((await this.events.findById(tenant, id))!);
   }
 
   /** Every dead event (of a provider) again; those a later done event made stale stay dead and are counted. */

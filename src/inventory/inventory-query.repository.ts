@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { Tenant } from '../auth/principal';
 import { badRequest } from '../common/domain.error';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import type { AvailabilityQuery, BookingListQuery, LosQuery, ResourceListQuery } from './dto/inventory-query.dto';
@@ -72,6 +73,23 @@ class Where {
     return `$${this.params.length}`;
   }
 
+  /**
+   * Account scoping, the one place the read API applies it: `column` (a location id) must name a listing of the
+   * tenant's account. Nothing for a global credential.
+   */
+  ownedBy(tenant: Tenant, locationColumn: string): this {
+    if (tenant.accountId !== null) this.add(`${locationColumn} IN (SELECT id FROM locations WHERE account_id = ?::uuid)`, tenant.accountId);
+    return this;
+  }
+
+  /** The resource (a fixed id) is in a listing of the tenant's account: a one-time check, not one per row. */
+  resourceOwnedBy(tenant: Tenant, resourceId: string): this {
+    if (tenant.accountId !== null) {
+      this.add(`EXISTS (SELECT 1 FROM resources r JOIN locations l ON l.id = r.location_id WHERE r.id = ? AND l.account_id = ?::uuid)`, resourceId, tenant.accountId);
+    }
+    return this;
+  }
+
   toString(): string {
     return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
   }
@@ -89,29 +107,33 @@ export class InventoryQueryRepository {
     return this.dataSource.query(sql, params);
   }
 
-  async findLocation(id: string): Promise<LocationView | null> {
-    const [row] = await this.query<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations WHERE id = $1`, [id]);
+  async findLocation(tenant: Tenant, id: string): Promise<LocationView | null> {
+    const where = new Where().add('id = ?', id).ownedBy(tenant, 'id');
+    const [row] = await this.query<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations ${where}`, where.params);
     return row ? toLocationView(row) : null;
   }
 
   /** Ordered by id (primary key). */
-  async listLocations(q: { limit?: number; cursor?: string }): Promise<Page<LocationView>> {
+  async listLocations(tenant: Tenant, q: { limit?: number; cursor?: string }): Promise<Page<LocationView>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
     const after = readCursor(q.cursor, ['string'], [isKeyText]);
     const where = new Where();
+    if (tenant.accountId !== null) where.add('account_id = ?::uuid', tenant.accountId);
     if (after) where.add('id > ?', after[0]);
     const rows = await this.query<LocationRow>(
       `SELECT ${LOCATION_COLUMNS} FROM locations ${where} ORDER BY id LIMIT ${where.param(limit + 1)}`, where.params);
     return toPage(rows, limit, toLocationView, (r) => [r.id]);
   }
 
-  async findResource(id: string): Promise<ResourceView | null> {
-    const [row] = await this.query<ResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM resources WHERE id = $1`, [id]);
+  async findResource(tenant: Tenant, id: string): Promise<ResourceView | null> {
+    const where = new Where().add('id = ?', id).ownedBy(tenant, 'location_id');
+    const [row] = await this.query<ResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM resources ${where}`, where.params);
     return row ? toResourceView(row) : null;
   }
 
-  async resourceExists(id: string): Promise<boolean> {
-    const rows = await this.query(`SELECT 1 FROM resources WHERE id = $1`, [id]);
+  async resourceExists(tenant: Tenant, id: string): Promise<boolean> {
+    const where = new Where().add('id = ?', id).ownedBy(tenant, 'location_id');
+    const rows = await this.query(`SELECT 1 FROM resources ${where}`, where.params);
     return rows.length > 0;
   }
 
@@ -132,9 +154,9 @@ export class InventoryQueryRepository {
    * With updatedSince: ordered by (updated_at, id) on ix_resources_updated_at_id — a change feed, served only
    * below the commit watermark, so nothing is ever handed out ahead of a row that is still to commit below it.
    */
-  async listResources(q: ResourceListQuery): Promise<Page<ResourceView>> {
+  async listResources(tenant: Tenant, q: ResourceListQuery): Promise<Page<ResourceView>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
-    const where = new Where();
+    const where = new Where().ownedBy(tenant, 'location_id');
     if (q.locationId !== undefined) where.add('location_id = ?', q.locationId);
     if (q.type !== undefined) where.add('type = ?', q.type);
     if (q.provider !== undefined) where.add('provider = ?', q.provider);
@@ -161,9 +183,9 @@ export class InventoryQueryRepository {
    * Bookings of one resource in (start, id) order on ix_bookings_resource_start. A booking is in [from, to)
    * when it starts before `to` and ends after `from`; one without an end counts as the instant it starts.
    */
-  async listBookings(resourceId: string, q: BookingListQuery): Promise<Page<BookingView>> {
+  async listBookings(tenant: Tenant, resourceId: string, q: BookingListQuery): Promise<Page<BookingView>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
-    const where = new Where().add('resource_id = ?', resourceId);
+    const where = new Where().add('resource_id = ?', resourceId).resourceOwnedBy(tenant, resourceId);
     if (q.to !== undefined) where.add('starts_at < ?::timestamptz', (parseZonedTimestamp(q.to) as Date).toISOString());
     if (q.from !== undefined) {
       const from = (parseZonedTimestamp(q.from) as Date).toISOString();
@@ -180,9 +202,9 @@ export class InventoryQueryRepository {
   }
 
   /** Windows of one resource overlapping [from, to), in (start, id) order on ix_availability_resource_start. */
-  async listAvailability(resourceId: string, q: AvailabilityQuery): Promise<Page<AvailabilityWindowView>> {
+  async listAvailability(tenant: Tenant, resourceId: string, q: AvailabilityQuery): Promise<Page<AvailabilityWindowView>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
-    const where = new Where().add('resource_id = ?', resourceId);
+    const where = new Where().add('resource_id = ?', resourceId).resourceOwnedBy(tenant, resourceId);
     if (q.to !== undefined) where.add('starts_at < ?::timestamptz', (parseZonedTimestamp(q.to) as Date).toISOString());
     if (q.from !== undefined) where.add('ends_at > ?::timestamptz', (parseZonedTimestamp(q.from) as Date).toISOString());
     const after = readCursor(q.cursor, ['string', 'string'], [isKeyTime, isBigintText]);
@@ -199,10 +221,10 @@ export class InventoryQueryRepository {
    * length of stay), so ix_los_location_arrival / ix_los_channel_arrival deliver rows presorted by date and only one
    * date's cells are sorted per page; in primary-key order PostgreSQL would walk other locations' rows first.
    */
-  async listLos(q: LosQuery): Promise<Page<LosView>> {
+  async listLos(tenant: Tenant, q: LosQuery): Promise<Page<LosView>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
     const byArrival = q.resourceId === undefined && (q.locationId !== undefined || q.channel !== undefined);
-    const where = new Where();
+    const where = new Where().ownedBy(tenant, 'location_id');
     if (q.resourceId !== undefined) where.add('resource_id = ?', q.resourceId);
     if (q.locationId !== undefined) where.add('location_id = ?', q.locationId);
     if (q.channel !== undefined) where.add('channel = ?', q.channel);

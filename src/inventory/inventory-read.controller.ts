@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access } from '../common/auth.guard';
+import { Access, CurrentPrincipal } from '../auth/access.decorator';
+import type { Tenant } from '../auth/principal';
 import { badRequest, notFound } from '../common/domain.error';
 import { PageQuery } from '../common/pagination';
 import { AvailabilityQuery, BookingListQuery, InventoryIdParam, LosQuery, ResourceListQuery } from './dto/inventory-query.dto';
@@ -18,7 +19,7 @@ function requireOrderedInstants(q: { from?: string; to?: string }): void {
 }
 
 @ApiTags('inventory: locations')
-@Access('read')
+@Access('inventory:read')
 @Controller('locations')
 export class LocationsReadController {
   constructor(private readonly queries: InventoryQueryRepository) {}
@@ -27,23 +28,23 @@ export class LocationsReadController {
   @ApiOperation({ summary: 'Locations, ordered by id' })
   @ApiOkResponse({ type: LocationPage })
   @ApiBadRequestResponse(BAD_INPUT)
-  list(@Query() query: PageQuery): Promise<LocationPage> {
-    return this.queries.listLocations(query);
+  list(@CurrentPrincipal() tenant: Tenant, @Query() query: PageQuery): Promise<LocationPage> {
+    return this.queries.listLocations(tenant, query);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: LocationView })
   @ApiNotFoundResponse({ description: 'no such location' })
   @ApiBadRequestResponse(BAD_INPUT)
-  async get(@Param() { id }: InventoryIdParam): Promise<LocationView> {
-    const location = await this.queries.findLocation(id);
+  async get(@CurrentPrincipal() tenant: Tenant, @Param() { id }: InventoryIdParam): Promise<LocationView> {
+    const location = await this.queries.findLocation(tenant, id);
     if (!location) throw notFound('location', id);
     return location;
   }
 }
 
 @ApiTags('inventory: resources')
-@Access('read')
+@Access('inventory:read')
 @Controller('resources')
 export class ResourcesReadController {
   constructor(private readonly queries: InventoryQueryRepository) {}
@@ -52,16 +53,16 @@ export class ResourcesReadController {
   @ApiOperation({ summary: 'Resources, ordered by id (by updatedAt, id when updatedSince is given)' })
   @ApiOkResponse({ type: ResourcePage })
   @ApiBadRequestResponse(BAD_INPUT)
-  list(@Query() query: ResourceListQuery): Promise<ResourcePage> {
-    return this.queries.listResources(query);
+  list(@CurrentPrincipal() tenant: Tenant, @Query() query: ResourceListQuery): Promise<ResourcePage> {
+    return this.queries.listResources(tenant, query);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: ResourceView })
   @ApiNotFoundResponse({ description: 'no such resource' })
   @ApiBadRequestResponse(BAD_INPUT)
-  async get(@Param() { id }: InventoryIdParam): Promise<ResourceView> {
-    const resource = await this.queries.findResource(id);
+  async get(@CurrentPrincipal() tenant: Tenant, @Param() { id }: InventoryIdParam): Promise<ResourceView> {
+    const resource = await this.queries.findResource(tenant, id);
     if (!resource) throw notFound('resource', id);
     return resource;
   }
@@ -77,11 +78,11 @@ export class ResourcesReadController {
   @ApiOkResponse({ type: BookingPage })
   @ApiNotFoundResponse({ description: 'no such resource' })
   @ApiBadRequestResponse(BAD_INPUT)
-  async bookings(@Param() { id }: InventoryIdParam, @Query() query: BookingListQuery): Promise<BookingPage> {
+  async bookings(@CurrentPrincipal() tenant: Tenant, @Param() { id }: InventoryIdParam, @Query() query: BookingListQuery): Promise<BookingPage> {
     requireOrderedInstants(query);
-    const page = await this.queries.listBookings(id, query);
+    const page = await this.queries.listBookings(tenant, id, query);
     // The existence check costs a query only when the page is empty.
-    if (page.items.length === 0 && !(await this.queries.resourceExists(id))) throw notFound('resource', id);
+    if (page.items.length === 0 && !(await this.queries.resourceExists(tenant, id))) throw notFound('resource', id);
     return page;
   }
 
@@ -95,16 +96,16 @@ export class ResourcesReadController {
   @ApiOkResponse({ type: AvailabilityPage })
   @ApiNotFoundResponse({ description: 'no such resource' })
   @ApiBadRequestResponse(BAD_INPUT)
-  async availability(@Param() { id }: InventoryIdParam, @Query() query: AvailabilityQuery): Promise<AvailabilityPage> {
+  async availability(@CurrentPrincipal() tenant: Tenant, @Param() { id }: InventoryIdParam, @Query() query: AvailabilityQuery): Promise<AvailabilityPage> {
     requireOrderedInstants(query);
-    const page = await this.queries.listAvailability(id, query);
-    if (page.items.length === 0 && !(await this.queries.resourceExists(id))) throw notFound('resource', id);
+    const page = await this.queries.listAvailability(tenant, id, query);
+    if (page.items.length === 0 && !(await this.queries.resourceExists(tenant, id))) throw notFound('resource', id);
     return page;
   }
 }
 
 @ApiTags('inventory: length of stay')
-@Access('read')
+@Access('inventory:read')
 @Controller('los')
 export class LosReadController {
   constructor(private readonly queries: InventoryQueryRepository) {}
@@ -120,11 +121,11 @@ export class LosReadController {
   })
   @ApiOkResponse({ type: LosPage })
   @ApiBadRequestResponse(BAD_INPUT)
-  list(@Query() query: LosQuery): Promise<LosPage> {
+  list(@CurrentPrincipal() tenant: Tenant, @Query() query: LosQuery): Promise<LosPage> {
     // YYYY-MM-DD strings compare like the dates they name.
     if (query.arrivalFrom !== undefined && query.arrivalTo !== undefined && query.arrivalTo < query.arrivalFrom) {
       throw badRequest('arrivalTo must not be before arrivalFrom', [{ field: 'arrivalTo', message: 'arrivalTo must not be before arrivalFrom' }]);
     }
-    return this.queries.listLos(query);
+    return this.queries.listLos(tenant, query);
   }
 }

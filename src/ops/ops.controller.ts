@@ -1,4 +1,5 @@
 import { Controller, Get, Header, HttpCode } from '@nestjs/common';
+import { Public } from '../auth/access.decorator';
 import { ApiOkResponse, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { serviceUnavailable } from '../common/domain.error';
@@ -6,6 +7,7 @@ import { MetricsService } from './metrics.service';
 import { ReadinessService } from './readiness.service';
 
 @ApiTags('ops')
+@Public()
 @Controller()
 export class OpsController {
   constructor(private readonly dataSource: DataSource, private readonly metrics: MetricsService, private readonly readiness: ReadinessService) {}

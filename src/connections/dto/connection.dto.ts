@@ -19,12 +19,16 @@ export class CreateConnectionDto {
   @IsOptional() @IsString() @Matches(EXTERNAL_ID, { message: 'externalId must be 1-200 letters, digits or ._:*@-' })
   externalId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ description: 'the owning account (admin); with an account credential, its own account' })
+  @IsOptional() @IsUUID('all', { message: 'accountId must be an account id (UUID)' }) accountId?: string;
   @ApiPropertyOptional({ type: CredentialsDto, description: 'write-only; Lockme: {accessToken, refreshToken, expiresAt?}' })
   @IsOptional() @IsNotEmptyObject() @ValidateNested() @Type(() => CredentialsDto) credentials?: CredentialsDto;
 }
 
 export class UpdateConnectionDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ description: 'give the connection (and the listings it maps that have no account) to this account (admin)' })
+  @IsOptional() @IsUUID('all', { message: 'accountId must be an account id (UUID)' }) accountId?: string;
   @ApiPropertyOptional({ enum: ['active', 'disabled'] }) @IsOptional() @IsIn(['active', 'disabled']) status?: 'active' | 'disabled';
   @ApiPropertyOptional({ type: CredentialsDto }) @IsOptional() @IsNotEmptyObject() @ValidateNested() @Type(() => CredentialsDto) credentials?: CredentialsDto;
 }
@@ -43,6 +47,7 @@ export class ConnectionView {
   @ApiProperty({ enum: PROVIDERS }) provider: Provider;
   @ApiProperty({ nullable: true, type: String }) externalId: string | null;
   @ApiProperty({ nullable: true, type: String }) name: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'the owning account' }) accountId: string | null;
   @ApiProperty({ enum: CONNECTION_STATUSES }) status: ConnectionStatus;
   @ApiProperty({ nullable: true, type: String, description: 'the URL to give the provider for webhooks (Lockme: contains the per-connection secret)' })
   webhookUrl: string | null;

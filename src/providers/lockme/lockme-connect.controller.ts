@@ -5,7 +5,8 @@ import {
 } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
 import type { CookieOptions, Request, Response } from 'express';
-import { Access } from '../../common/auth.guard';
+import { Access, CurrentPrincipal, Public } from '../../auth/access.decorator';
+import { EVERY_ACCOUNT, Tenant } from '../../auth/principal';
 import { randomToken, sha256Hex } from '../../common/crypto.util';
 import { badRequest, DomainError, notFound, serviceUnavailable } from '../../common/domain.error';
 import { ConnectionsService } from '../../connections/connections.service';
@@ -69,7 +70,7 @@ export class LockmeConnectController {
   ) {}
 
   @Get()
-  @Access('admin')
+  @Access('connections:write')
   @Redirect()
   @ApiOperation({
     summary: 'Start connecting a Lockme account',
@@ -81,9 +82,9 @@ export class LockmeConnectController {
   @ApiNotFoundResponse({ description: 'no such connection' })
   @ApiBadRequestResponse({ description: 'connectionId is not a UUID, or the connection is not a Lockme one' })
   @ApiServiceUnavailableResponse({ description: 'Lockme is not configured' })
-  async start(@Query() { connectionId }: LockmeConnectQuery, @Res({ passthrough: true }) res: Response): Promise<{ url: string; statusCode: number }> {
+  async start(@CurrentPrincipal() tenant: Tenant, @Query() { connectionId }: LockmeConnectQuery, @Res({ passthrough: true }) res: Response): Promise<{ url: string; statusCode: number }> {
     this.requireEnabled();
-    const connection = await this.connections.findById(connectionId);
+    const connection = await this.connections.findVisible(tenant, connectionId);
     if (!connection) throw notFound('connection', connectionId);
     if (connection.provider !== 'lockme') throw badRequest('only a Lockme connection can be connected here', [{ field: 'connectionId', message: `connection is a ${connection.provider} connection` }]);
     const nonce = newStateNonce();
@@ -95,6 +96,7 @@ export class LockmeConnectController {
 
   /** Lockme sends the browser back here; no bearer token (the state authenticates). */
   @Get('callback')
+  @Public()
   @ApiOperation({
     summary: 'OAuth2 callback from Lockme',
     description: 'Takes the state (once, within 10 minutes, from the browser that started the flow: its cookie), exchanges the code '
@@ -136,7 +138,7 @@ export class LockmeConnectController {
       ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
       ...(tokens.expiresAt ? { expiresAt: tokens.expiresAt } : {}),
     });
-    if (connection.status !== 'active') await this.connections.update(connection.id, { status: 'active' });
+    if (connection.status !== 'active') await this.connections.update(EVERY_ACCOUNT, connection.id, { status: 'active' });
     // Events held for want of tokens (or a refused refresh token) can run now.
     await this.events.releaseCauses([holdCause.connection(connection.id)]);
     res.clearCookie(name, this.cookieOptions());

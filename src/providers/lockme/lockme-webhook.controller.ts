@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, HttpCode, Post, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Public } from '../../auth/access.decorator';
 import {
   ApiAcceptedResponse, ApiBadRequestResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam,
   ApiServiceUnavailableResponse, ApiTags,
@@ -19,6 +20,7 @@ const MESSAGE_ID = /^\d{1,20}$/;
  * LockmeWebhookKeyGuard (503 disabled, 404 unknown key) before the body is read.
  */
 @ApiTags('webhooks')
+@Public()
 @Controller('webhooks/lockme')
 @UseGuards(LockmeWebhookKeyGuard)
 export class LockmeWebhookController {

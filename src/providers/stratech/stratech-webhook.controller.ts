@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post, RawBodyRequest, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Public } from '../../auth/access.decorator';
 import {
   ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse, ApiTags,
@@ -29,6 +30,7 @@ export function stratechPartitionKey(body: StratechWebhookBody, bodyHash: string
 }
 
 @ApiTags('webhooks')
+@Public()
 @Controller('webhooks/stratech')
 export class StratechWebhookController {
   constructor(private readonly intake: IntakeService) {}

@@ -1,4 +1,5 @@
 import { Controller, Post, Req, UseInterceptors } from '@nestjs/common';
+import { Public } from '../../auth/access.decorator';
 import type { RawBodyRequest } from '@nestjs/common';
 import {
   ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiOperation, ApiPayloadTooLargeResponse, ApiServiceUnavailableResponse,
@@ -20,6 +21,7 @@ import { PROVIDER, syncarooItemKey } from './syncaroo.mapper';
 const CRITICAL = new Set(['resources', 'locations', 'bookings']);
 
 @ApiTags('webhooks')
+@Public()
 @Controller('webhooks/syncaroo')
 export class SyncarooWebhookController {
   constructor(
