@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
@@ -20,7 +20,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   setProviderMaxBytes(config.env.PROVIDER_MAX_BYTES);
   const e = config.env;
   registerSecrets([e.ADMIN_TOKEN, e.READ_TOKEN, e.ENCRYPTION_KEY, e.SYNCAROO_CLIENT_SECRET, e.SYNCAROO_WEBHOOK_SECRET,
-    e.LOCKME_CLIENT_SECRET, e.STRATECH_CLIENT_SECRET, e.STRATECH_WEBHOOK_SECRET, safePassword(databaseUrl)]);
+    e.LOCKME_CLIENT_SECRET, e.STRATECH_CLIENT_SECRET, e.STRATECH_WEBHOOK_SECRET, e.SYNCAROO_PARTNER_CLIENT_SECRET, safePassword(databaseUrl)]);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
     // No global body parser: JsonBodyInterceptor reads the body after the route's guards (it keeps the raw bytes).
     bodyParser: false,
@@ -35,7 +35,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   // Bodies are read only after authentication (Bearer token, webhook path secret or key): an unauthenticated
   // request never makes the server read or parse one. Every JSON body is capped at WEBHOOK_MAX_BYTES (413);
   // webhooks keep their raw bytes (Syncaroo's HMAC, the coalescing hash).
-  app.useGlobalInterceptors(new JsonBodyInterceptor(config.env.WEBHOOK_MAX_BYTES));
+  app.useGlobalInterceptors(new JsonBodyInterceptor(config.env.WEBHOOK_MAX_BYTES, app.get(Reflector)));
 
   const document = SwaggerModule.createDocument(
     app,

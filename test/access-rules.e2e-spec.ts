@@ -3,7 +3,7 @@ import { startTestApp, TestContext } from './support/test-app';
 /** Routes that take no credential of ours: provider webhooks (their own authentication), ops, OAuth callback, login. */
 const PUBLIC = new Set([
   'GET /health', 'GET /health/live', 'GET /health/ready', 'GET /metrics',
-  'POST /webhooks/syncaroo', 'POST /webhooks/stratech/{secret}', 'POST /webhooks/lockme/{webhookKey}', 'GET /webhooks/lockme/{webhookKey}',
+  'POST /webhooks/syncaroo', 'POST /syncaroo/update', 'POST /webhooks/stratech/{secret}', 'POST /webhooks/lockme/{webhookKey}', 'GET /webhooks/lockme/{webhookKey}',
   'GET /connect/lockme/callback', 'POST /auth/login',
 ]);
 const SESSION_ONLY = new Set(['GET /auth/session', 'POST /auth/logout']);

@@ -25,6 +25,6 @@ import { SessionsService } from './sessions.service';
     SessionsService, LoginThrottleRepository, AuthService, AuthHousekeepingService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AccountsRepository],
+  exports: [AccountsRepository, AccountUsersRepository, LoginThrottleRepository, SessionsService],
 })
 export class AuthModule {}

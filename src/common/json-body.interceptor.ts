@@ -1,7 +1,8 @@
-import { BadRequestException, CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { BadRequestException, CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 // The JSON parser NestExpressAdapter.useBodyParser would install (express.json, i.e. body-parser).
-import { json } from 'express';
+import { json, urlencoded } from 'express';
 import { from, Observable, switchMap } from 'rxjs';
 
 /**
@@ -17,8 +18,11 @@ import { from, Observable, switchMap } from 'rxjs';
 @Injectable()
 export class JsonBodyInterceptor implements NestInterceptor {
   private readonly parse: RequestHandler;
+  private readonly parseForm: RequestHandler;
 
-  constructor(limit: number) {
+  constructor(limit: number, private readonly reflector?: Reflector) {
+    // HTML forms and OAuth token requests (routes marked @AcceptsForm) send application/x-www-form-urlencoded.
+    this.parseForm = urlencoded({ limit, extended: false, parameterLimit: 100 });
     this.parse = json({
       limit,
       type: () => true,
@@ -33,16 +37,21 @@ export class JsonBodyInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    return from(this.read(req, res)).pipe(switchMap(() => next.handle()));
+    const form = !!this.reflector?.get<boolean>(ACCEPTS_FORM, context.getHandler()) && !!req.is('application/x-www-form-urlencoded');
+    return from(this.read(req, res, form)).pipe(switchMap(() => next.handle()));
   }
 
-  private read(req: Request, res: Response): Promise<void> {
+  private read(req: Request, res: Response, form: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const done: NextFunction = (err?: unknown) => (err === undefined || err === null ? resolve() : reject(mapParserError(err)));
-      this.parse(req, res, done);
+      (form ? this.parseForm : this.parse)(req, res, done);
     });
   }
 }
+
+const ACCEPTS_FORM = 'inventory-sync:accepts-form';
+/** The route reads application/x-www-form-urlencoded bodies too (JSON otherwise). */
+export const AcceptsForm = () => SetMetadata(ACCEPTS_FORM, true);
 
 /**
  * As Nest's express-level error handler mapped the global parser's errors (RoutesResolver.mapExternalException),

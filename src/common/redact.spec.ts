@@ -8,6 +8,7 @@ describe('redactText', () => {
     expect(redactText('Authorization: Bearer abc.def-ghi')).toBe('Authorization: Bearer [redacted]');
     expect(redactText('key isk_0123456789abcdef used')).toBe('key isk_[redacted] used');
     expect(redactText('postgres://postgres:pa55word@127.0.0.1:5432/db')).toBe('postgres://postgres:[redacted]@127.0.0.1:5432/db');
+    expect(redactText('row ("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")')).toBe('row ("$argon2[redacted]")');
   });
 
   it('replaces registered values wherever they appear', () => {
@@ -21,6 +22,8 @@ describe('redactDeep', () => {
   it('replaces secret members and redacts nested strings', () => {
     expect(redactDeep({ req: { url: '/webhooks/stratech/abcdef', headers: { authorization: 'Bearer t' } }, code: 'c0de', n: 1 }))
       .toEqual({ req: { url: '/webhooks/stratech/[redacted]', headers: { authorization: '[redacted]' } }, code: '[redacted]', n: 1 });
+    expect(redactDeep({ email: 'a@b.test', password: 'p4ssword-long', passwordHash: 'h', adminToken: 't', csrfToken: 'c', key_hash: 'k' }))
+      .toEqual({ email: 'a@b.test', password: '[redacted]', passwordHash: '[redacted]', adminToken: '[redacted]', csrfToken: '[redacted]', key_hash: '[redacted]' });
     expect(redactDeep(new Error('GET /webhooks/lockme/abcdefgh failed'))).toEqual({ name: 'Error', message: 'GET /webhooks/lockme/[redacted] failed' });
   });
 });

@@ -17,6 +17,7 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/([?&](?:code|state|token|access_token|refresh_token|client_secret|password|key|api_key)=)[^&#\s"']+/gi, '$1[redacted]'],
   [/(\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/g, '$1[redacted]'],
   [/\bisk_[A-Za-z0-9_-]{8,}/g, 'isk_[redacted]'],
+  [/\$argon2(?:id|i|d)\$[^\s"']+/g, '$argon2[redacted]'],
   [/\bwhsec_[A-Za-z0-9+/=]{8,}/g, 'whsec_[redacted]'],
   [/(\bpostgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/g, '$1[redacted]@'],
 ];
@@ -29,7 +30,7 @@ export function redactText(text: string): string {
 }
 
 /** Member names whose values are secret wherever they appear. */
-const SECRET_KEYS = /^(authorization|cookie|set-cookie|password|secret|token|access_?token|refresh_?token|client_?secret|code|credentials|api_?key|hash)$/i;
+const SECRET_KEYS = /^(authorization|cookie|set-cookie|password|secret|token|access_?token|refresh_?token|client_?secret|code|credentials|api_?key|hash|password_?hash|key_?hash|admin_?token|csrf_?token)$/i;
 
 /** A copy of `value` with secret members replaced and every string redacted; bounded in depth. */
 export function redactDeep(value: unknown, depth = 0): unknown {

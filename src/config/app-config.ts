@@ -62,6 +62,10 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString() SYNCAROO_CLIENT_ID?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() SYNCAROO_CLIENT_SECRET?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsString() SYNCAROO_WEBHOOK_SECRET?: string;
+  /** Tier 2 (CONTRACT 9): Syncaroo as the one OAuth client of our authorization server. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() SYNCAROO_PARTNER_CLIENT_ID?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'SYNCAROO_PARTNER_CLIENT_SECRET must be at least 16 characters' }) SYNCAROO_PARTNER_CLIENT_SECRET?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() SYNCAROO_REDIRECT_URIS?: string;
 
   @IsUrl(httpUrl) LOCKME_API_URL = 'https://api.lock.me/v2.3';
   @IsUrl(httpUrl) LOCKME_AUTHORIZE_URL = 'https://api.lock.me/authorize';
@@ -113,6 +117,13 @@ export class AppConfig {
   get retrySchedule(): number[] { return this.env.RETRY_SCHEDULE.split(',').map((s) => Number(s) * 1000); }
   get syncarooApiUrl() { return this.env.SYNCAROO_API_URL.replace(/\/+$/, ''); }
   get syncarooTokenUrl() { return this.env.SYNCAROO_TOKEN_URL ?? `${this.syncarooApiUrl}/oauth/token`; }
+  /** Tier 2 on when both partner credentials are set; redirect URIs are matched exactly. */
+  get syncarooPartner(): { clientId: string; clientSecret: string; redirectUris: string[] } | null {
+    const e = this.env;
+    if (!e.SYNCAROO_PARTNER_CLIENT_ID || !e.SYNCAROO_PARTNER_CLIENT_SECRET) return null;
+    return { clientId: e.SYNCAROO_PARTNER_CLIENT_ID, clientSecret: e.SYNCAROO_PARTNER_CLIENT_SECRET, redirectUris: splitRedirectUris(e.SYNCAROO_REDIRECT_URIS) };
+  }
+
   get enabled(): ProviderSwitches {
     const e = this.env;
     return {
@@ -129,14 +140,36 @@ export function validateEnvironment(raw: Record<string, string | undefined>): Ap
   const picked: Record<string, string> = {};
   for (const key of [...known, 'DATABASE_URL', 'READ_TOKEN', 'PUBLIC_URL', 'ADMIN_TOKEN', 'ENCRYPTION_KEY',
     'SYNCAROO_TOKEN_URL', 'SYNCAROO_CLIENT_ID', 'SYNCAROO_CLIENT_SECRET', 'SYNCAROO_WEBHOOK_SECRET',
-    'LOCKME_CLIENT_ID', 'LOCKME_CLIENT_SECRET', 'STRATECH_CLIENT_ID', 'STRATECH_CLIENT_SECRET', 'STRATECH_WEBHOOK_SECRET']) {
+    'LOCKME_CLIENT_ID', 'LOCKME_CLIENT_SECRET', 'STRATECH_CLIENT_ID', 'STRATECH_CLIENT_SECRET', 'STRATECH_WEBHOOK_SECRET',
+    'SYNCAROO_PARTNER_CLIENT_ID', 'SYNCAROO_PARTNER_CLIENT_SECRET', 'SYNCAROO_REDIRECT_URIS']) {
     if (raw[key] !== undefined) picked[key] = raw[key] as string;
   }
   const env = plainToInstance(EnvironmentVariables, picked, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
-  if (errors.length > 0) {
-    const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {})[0] ?? 'invalid'}`);
+  const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {})[0] ?? 'invalid'}`);
+  if (!!env.SYNCAROO_PARTNER_CLIENT_ID !== !!env.SYNCAROO_PARTNER_CLIENT_SECRET) {
+    lines.push('SYNCAROO_PARTNER_CLIENT_ID and SYNCAROO_PARTNER_CLIENT_SECRET: set both (Syncaroo tier 2) or neither');
+  }
+  if (env.SYNCAROO_PARTNER_CLIENT_ID && env.SYNCAROO_PARTNER_CLIENT_SECRET) {
+    const uris = splitRedirectUris(env.SYNCAROO_REDIRECT_URIS);
+    if (uris.length === 0) lines.push('SYNCAROO_REDIRECT_URIS: required when Syncaroo tier 2 is on (comma-separated redirect URIs)');
+    for (const uri of uris) if (!isAbsoluteHttpUrl(uri)) lines.push(`SYNCAROO_REDIRECT_URIS: ${JSON.stringify(uri)} is not an absolute http(s) URL without a fragment`);
+  }
+  if (lines.length > 0) {
     throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
   }
   return new AppConfig(env);
+}
+
+function splitRedirectUris(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function isAbsoluteHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && !u.hash && !value.includes('#');
+  } catch {
+    return false;
+  }
 }

@@ -94,10 +94,11 @@ export class ConnectionsService {
     return this.repo.findVisible(tenant, id);
   }
 
-  async update(tenant: Tenant, id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
+  /** `reactivateRevoked`: a new authorization at the provider (Syncaroo tier 2's check_connection) brings a revoked connection back. */
+  async update(tenant: Tenant, id: string, dto: UpdateConnectionDto, options: { reactivateRevoked?: boolean } = {}): Promise<ConnectionView> {
     const current = await this.require(tenant, id);
     if (dto.accountId !== undefined && dto.accountId !== current.accountId) await this.reassign(current, await this.accountFor(tenant, dto.accountId));
-    if (current.status === 'revoked' && (dto.credentials || dto.status !== undefined)) {
+    if (current.status === 'revoked' && !options.reactivateRevoked && (dto.credentials || dto.status !== undefined)) {
       // The organization withdrew its consent at the provider; only a new authorization there brings it back.
       throw conflict('a revoked connection is re-activated by the provider (a new authorization), not by the admin API');
     }

@@ -1,3 +1,6 @@
+import { SyncarooAuthCodeEntity } from '../providers/syncaroo/partner/entities/syncaroo-auth-code.entity';
+import { SyncarooGrantEntity } from '../providers/syncaroo/partner/entities/syncaroo-grant.entity';
+import { SyncarooTokenEntity } from '../providers/syncaroo/partner/entities/syncaroo-token.entity';
 import { AccountUserEntity } from '../accounts/entities/account-user.entity';
 import { AccountEntity } from '../accounts/entities/account.entity';
 import { ApiKeyEntity } from '../auth/entities/api-key.entity';
@@ -34,4 +37,7 @@ export const ENTITIES = [
   ApiKeyEntity,
   SessionEntity,
   LoginFailureEntity,
+  SyncarooGrantEntity,
+  SyncarooAuthCodeEntity,
+  SyncarooTokenEntity,
 ];

@@ -21,7 +21,7 @@ export interface TestContext {
   databaseUrl: string;
   http(): TestAgent;
   /** Request helpers carrying the admin / read bearer token. */
-  admin: { get(p: string): request.Test; post(p: string): request.Test; patch(p: string): request.Test; delete(p: string): request.Test };
+  admin: { get(p: string): request.Test; post(p: string): request.Test; patch(p: string): request.Test; put(p: string): request.Test; delete(p: string): request.Test };
   reader: { get(p: string): request.Test };
   newConnection(body?: Record<string, unknown>): Promise<Record<string, any>>;
   newLocation(connectionId: string, body?: Record<string, unknown>): Promise<Record<string, any>>;
@@ -63,6 +63,7 @@ export async function startTestApp(
     get: (p: string) => request(server).get(p).set('Authorization', `Bearer ${token}`),
     post: (p: string) => request(server).post(p).set('Authorization', `Bearer ${token}`),
     patch: (p: string) => request(server).patch(p).set('Authorization', `Bearer ${token}`),
+    put: (p: string) => request(server).put(p).set('Authorization', `Bearer ${token}`),
     delete: (p: string) => request(server).delete(p).set('Authorization', `Bearer ${token}`),
   });
   const admin = withToken(ADMIN_TOKEN);

@@ -22,7 +22,7 @@ const CRITICAL = new Set(['resources', 'locations', 'bookings']);
 
 @ApiTags('webhooks')
 @Public()
-@Controller('webhooks/syncaroo')
+@Controller()
 export class SyncarooWebhookController {
   constructor(
     private readonly intake: IntakeService,
@@ -30,7 +30,8 @@ export class SyncarooWebhookController {
     private readonly config: AppConfig,
   ) {}
 
-  @Post()
+  // {apiUri}update/ is the path Syncaroo's tier-2 registration names (webhookPath `update/`); same handling.
+  @Post(['webhooks/syncaroo', 'syncaroo/update'])
   @UseInterceptors(WebhookAnswerInterceptor)
   @ApiOperation({
     summary: 'Syncaroo Data Sync webhook',
