@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { SyncarooPartnerClient } from './fakes/syncaroo-partner.client';
 import { startTestApp, TestContext } from './support/test-app';
 
@@ -10,9 +15,15 @@ describe('Syncaroo tier 2: the platform as Syncaroo\'s authorization server (CON
   let syncaroo: SyncarooPartnerClient;
   let accountA: string;
   let accountB: string;
+  // Syncaroo's redirect target for the browser test: a real listener, since a browser follows the 302 for real.
+  let landing: Server;
+  let landingUri: string;
 
   beforeAll(async () => {
-    ctx = await startTestApp({ SYNCAROO_PARTNER_CLIENT_ID: CLIENT_ID, SYNCAROO_PARTNER_CLIENT_SECRET: CLIENT_SECRET, SYNCAROO_REDIRECT_URIS: `${REDIRECT}, https://other.test/cb` });
+    landing = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Syncaroo</h1>'));
+    await new Promise<void>((r) => landing.listen(0, '127.0.0.1', r));
+    landingUri = `http://127.0.0.1:${(landing.address() as AddressInfo).port}/oauth/callback`;
+    ctx = await startTestApp({ SYNCAROO_PARTNER_CLIENT_ID: CLIENT_ID, SYNCAROO_PARTNER_CLIENT_SECRET: CLIENT_SECRET, SYNCAROO_REDIRECT_URIS: `${REDIRECT}, ${landingUri}` });
     syncaroo = new SyncarooPartnerClient(ctx.baseUrl, CLIENT_ID, CLIENT_SECRET, REDIRECT);
     accountA = (await ctx.admin.post('/admin/accounts').send({ name: 'Acme coworking' }).expect(201)).body.id;
     accountB = (await ctx.admin.post('/admin/accounts').send({ name: 'Beta desks' }).expect(201)).body.id;
@@ -20,7 +31,10 @@ describe('Syncaroo tier 2: the platform as Syncaroo\'s authorization server (CON
     await ctx.admin.post(`/admin/accounts/${accountB}/users`).send({ email: 'ops@beta.test', password: 'beta password 123' }).expect(201);
     await ctx.admin.put(`/admin/accounts/${accountA}/locations/11980`).send({ name: 'Amsterdam Zuid', timezone: 'Europe/Amsterdam' }).expect(201);
   });
-  afterAll(async () => { await ctx.close(); });
+  afterAll(async () => {
+    await ctx.close();
+    await new Promise((r) => landing.close(r));
+  });
 
   it('serves the registration values (secret not echoed)', async () => {
     const res = await ctx.admin.get('/admin/syncaroo/registration').expect(200);
@@ -47,6 +61,7 @@ describe('Syncaroo tier 2: the platform as Syncaroo\'s authorization server (CON
     expect(csp).toContain("script-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain('https://app.syncaroo.test');
+    expect(csp).toContain(new URL(landingUri).origin);
   });
 
   it('runs the whole flow: approve, token, check_connection binds the connectionId, listings, refresh rotation', async () => {
@@ -162,5 +177,22 @@ describe('Syncaroo tier 2: the platform as Syncaroo\'s authorization server (CON
     const [row] = await ctx.db.query(`SELECT status FROM connections WHERE provider = 'syncaroo' AND external_id = '7200'`);
     expect(row.status).toBe('revoked');
     expect((await syncaroo.revoke('unknown-token')).status).toBe(200);
+  });
+
+  it('works in a real browser: the page signs in, Approve redirects to Syncaroo with a code the token endpoint takes (CSP allows exactly that)', async () => {
+    const browserClient = new SyncarooPartnerClient(ctx.baseUrl, CLIENT_ID, CLIENT_SECRET, landingUri);
+    const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'support', 'consent-browser.child.mjs'), JSON.stringify({
+      url: browserClient.authorizeUrl(), email: 'ops@acme.test', password: 'acme password 123', redirectOrigin: new URL(landingUri).origin,
+      ...(process.env.CONSENT_SCREENSHOT ? { screenshot: process.env.CONSENT_SCREENSHOT } : {}),
+    })], { timeout: 60000 });
+    const result = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(result).toMatchObject({ pageStatus: 200, title: 'Connect Syncaroo', heading: 'Connect Syncaroo' });
+    expect(result.error).toBeUndefined();
+    expect(result.console.filter((m: string) => /Content Security Policy/i.test(m))).toEqual([]);
+    const back = new URL(result.finalUrl);
+    expect(`${back.origin}${back.pathname}`).toBe(landingUri);
+    expect(back.searchParams.get('state')).toBe('st-1');
+    const tokens = await browserClient.exchange(back.searchParams.get('code')!);
+    expect(tokens.status).toBe(200);
   });
 });
