@@ -47,4 +47,21 @@ describe('access rules: one guard, every route declares who may call it', () => 
       }
     }
   });
+
+  it('answers 400 problem+json for a NUL character in any DTO field and writes nothing (PostgreSQL text cannot hold one)', async () => {
+    const before = await ctx.db.query('SELECT count(*)::int AS n FROM accounts');
+    const cases: Array<[string, string, Record<string, unknown>, boolean]> = [
+      ['post', '/admin/accounts', { name: 'Acme\u0000' }, true],
+      ['post', '/admin/api-keys', { name: 'k\u0000', scopes: ['inventory:read'] }, true],
+      ['post', '/admin/connections', { provider: 'stratech', externalId: 'org', name: 'x\u0000y' }, true],
+      ['post', '/auth/login', { email: 'a\u0000@b.test', password: 'whatever password' }, false],
+    ];
+    for (const [method, path, body, admin] of cases) {
+      const req = (ctx.http() as any)[method](path).send(body);
+      const res = await (admin ? req.set('Authorization', 'Bearer test-admin-token-0123456789') : req);
+      expect({ path, status: res.status, type: res.headers['content-type'], errors: res.body.errors }).toEqual({
+        path, status: 400, type: expect.stringMatching(/application\/problem\+json/), errors: [expect.objectContaining({ message: 'must not contain NUL characters' })] });
+    }
+    expect(await ctx.db.query('SELECT count(*)::int AS n FROM accounts')).toEqual(before);
+  });
 });

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, IsTimeZone, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, IsTimeZone, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { EXTERNAL_ID } from '../../connections/dto/connection.dto';
 
 export class CreateAccountDto {
@@ -10,7 +10,8 @@ export class CreateAccountDto {
 }
 
 export class UpdateAccountDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
+  // Not @IsOptional: that would let `null` through to a NOT NULL column.
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @ValidateIf((_, v) => v !== undefined) @IsString() @MinLength(1) @MaxLength(200) name?: string;
 }
 
 export class AccountIdParam {

@@ -110,6 +110,7 @@ export class SyncarooOAuthService {
       const email = typeof form.email === 'string' ? form.email : '';
       const password = typeof form.password === 'string' ? form.password : '';
       if (!email || !password) return again('Enter your e-mail and password.');
+      if (email.includes('\u0000') || email.length > 320) return again('Wrong e-mail or password.');
       const key = emailKey(email);
       const { attempts } = await this.throttle.countAttempt(key);
       if (attempts > LOGIN_MAX_FAILURES) return again('Too many failed sign-ins for this e-mail. Wait a minute and try again.', 429);
