@@ -82,7 +82,10 @@ export class EventQueueRepository {
       const settled = new Map(rows.map((r) => [r.id, r.status]));
       return items.map((x) => settled.get(x.event.id) ?? 'lost');
     },
-    2,
+    // One settle in flight at a time: the next batch takes every outcome that finished meanwhile. isq_settle
+    // costs ~3 ms of database time per call whatever its size (processing bench: 1,835 calls for 3,000 events
+    // with two in flight, 1,058 with one; the worker's throughput rose with it).
+    1,
     200,
   );
 

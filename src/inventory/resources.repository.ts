@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { EntityManager, In, Repository } from 'typeorm';
 import { ResourceEntity, ResourceStatus, ResourceType } from './entities/resource.entity';
 
@@ -37,6 +38,28 @@ const UPSERT_SQL = `
     status = EXCLUDED.status, attributes = EXCLUDED.attributes, source_hash = EXCLUDED.source_hash, updated_at = now()
   WHERE r.source_hash IS DISTINCT FROM EXCLUDED.source_hash
   RETURNING r.id, r.external_id`;
+
+/**
+ * One resource upserted only while its location is mapped to its connection, in one statement (its own
+ * transaction): the mapping row is share-locked first (FOR KEY SHARE, as ConnectionsService.holdsMapping), so
+ * an unmapping either waits for this write and then retires it, or committed before and nothing is written.
+ * `id`: the stored row's id when the row was written (an existing row keeps its own id); null when it was
+ * already identical (or nothing was written).
+ */
+const UPSERT_HOLDING_MAPPING_SQL = `
+  WITH mapping AS MATERIALIZED (
+    SELECT 1 FROM location_mappings WHERE location_id = $12 AND connection_id = $13::uuid FOR KEY SHARE),
+  written AS (
+    INSERT INTO resources AS r (id, location_id, connection_id, type, name, capacity, status, provider, external_id, attributes, source_hash, updated_at)
+    SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[], $6::int[], $7::varchar[], $8::varchar[], $9::varchar[], $10::jsonb[], $11::varchar[])
+           AS t(id, location_id, connection_id, type, name, capacity, status, provider, external_id, attributes, source_hash), now()
+     WHERE EXISTS (SELECT 1 FROM mapping)
+    ON CONFLICT (provider, connection_id, external_id) DO UPDATE SET
+      location_id = EXCLUDED.location_id, type = EXCLUDED.type, name = EXCLUDED.name, capacity = EXCLUDED.capacity,
+      status = EXCLUDED.status, attributes = EXCLUDED.attributes, source_hash = EXCLUDED.source_hash, updated_at = now()
+    WHERE r.source_hash IS DISTINCT FROM EXCLUDED.source_hash
+    RETURNING r.id)
+  SELECT EXISTS (SELECT 1 FROM mapping) AS mapped, (SELECT id FROM written LIMIT 1) AS id`;
 
 @Injectable()
 export class ResourcesRepository {
@@ -76,6 +99,21 @@ export class ResourcesRepository {
       col('provider'), col('externalId'), rows.map((r) => JSON.stringify(r.attributes ?? {})), rows.map((r) => resourceHash(r)),
     ]);
     return new Set(result.map((r) => r.external_id));
+  }
+
+  /**
+   * `upsert` of one row, only while `row.locationId` is mapped to `row.connectionId`, holding the mapping's
+   * share lock for the write (see UPSERT_HOLDING_MAPPING_SQL). One round trip instead of BEGIN, lock, upsert,
+   * COMMIT. `mapped` false: the location is not (or no longer) mapped to the connection, nothing written.
+   */
+  async upsertHoldingMapping(row: ResourceUpsert): Promise<{ mapped: boolean; id: string | null }> {
+    const pool = (this.repo.manager.connection.driver as unknown as { master: Pool }).master;
+    // Named: prepared once per pooled connection instead of parsed and planned on every event.
+    const { rows } = await pool.query<{ mapped: boolean; id: string | null }>({ name: 'resource-upsert-holding-mapping', text: UPSERT_HOLDING_MAPPING_SQL, values: [
+      [row.id], [row.locationId], [row.connectionId], [row.type], [row.name], [row.capacity], [row.status],
+      [row.provider], [row.externalId], [JSON.stringify(row.attributes ?? {})], [resourceHash(row)], row.locationId, row.connectionId,
+    ] });
+    return { mapped: rows[0]?.mapped === true, id: rows[0]?.id ?? null };
   }
 
   async upsert(row: ResourceUpsert, manager?: EntityManager): Promise<{ changed: boolean }> {

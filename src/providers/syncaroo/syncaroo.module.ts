@@ -11,13 +11,14 @@ import { SyncarooPartnerService } from './partner/syncaroo-partner.service';
 import { SyncarooApiClient } from './syncaroo-api.client';
 import { SyncarooHashVerifier } from './syncaroo-hash.verifier';
 import { SyncarooSyncHandler } from './syncaroo-sync.handler';
+import { SyncarooTargetsRepository } from './syncaroo-targets.repository';
 import { SyncarooWebhookController } from './syncaroo-webhook.controller';
 
 /** Syncaroo: webhook controller, API client, sync handler (registered with ingestion); tier 2's authorization server. */
 @Module({
   imports: [IngestionModule, ConnectionsModule, InventoryModule],
   controllers: [SyncarooWebhookController, SyncarooOAuthController, SyncarooPartnerController, SyncarooRegistrationController],
-  providers: [SyncarooHashVerifier, SyncarooApiClient, SyncarooSyncHandler, SyncarooGrantsRepository, SyncarooOAuthService, SyncarooPartnerService],
+  providers: [SyncarooHashVerifier, SyncarooApiClient, SyncarooTargetsRepository, SyncarooSyncHandler, SyncarooGrantsRepository, SyncarooOAuthService, SyncarooPartnerService],
   exports: [SyncarooSyncHandler],
 })
 export class SyncarooModule implements NestModule {
