@@ -6,6 +6,7 @@ import {
   Recorder, Session, uniq,
 } from './support/accounts-fixtures';
 import { READ_TOKEN, startTestApp, TestContext } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 /**
  * CONTRACT.md section 8: an account-scoped credential sees and changes its own account's data only. Two
@@ -297,6 +298,9 @@ describe('account isolation (section 8)', () => {
       ['POST /admin/connections {accountId: other’s}', () => mine().post('/admin/connections').send({ provider: 'stratech', externalId: uniq('org'), accountId: other().account.id })],
     ];
     it.each(changes)('change %s aimed at another account → 404, its rows unchanged', async (_name, call) => {
+      // Work queued by earlier tests (resyncs, replays of one's own events) must have settled, or the worker's
+      // own progress would read as a change made by this call.
+      await waitFor(async () => (await ctx.db.query(`SELECT count(*)::int AS n FROM inbound_events WHERE status IN ('pending', 'processing', 'failed')`))[0].n === 0, 20000);
       const before = await snapshot(other());
       const freeBefore = await ctx.db.query('SELECT status, attempts FROM inbound_events WHERE id = $1', [free.orphanEvent]);
       const res = await call();

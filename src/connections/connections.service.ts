@@ -3,9 +3,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../database/database-errors';
 import { AccountsRepository } from '../accounts/accounts.repository';
-import type { Tenant } from '../auth/principal';
+import { EVERY_ACCOUNT, Tenant } from '../auth/principal';
 import { sha256Hex } from '../common/crypto.util';
-import { badRequest, conflict, notFound } from '../common/domain.error';
+import { badRequest, conflict, DomainError, notFound } from '../common/domain.error';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
@@ -187,6 +187,25 @@ export class ConnectionsService {
   }
 
   // ---- for provider modules ----
+
+  /**
+   * Syncaroo tier 2 (CONTRACT 9.5): a listing of the connection's account that no connection maps is mapped to
+   * it by its first webhook, with no admin step. false (the caller holds) for another account's listing, one of
+   * no account, or one another connection maps.
+   */
+  async autoMapOwnedLocation(connection: Pick<ConnectionEntity, 'id' | 'accountId'>, locationId: string): Promise<boolean> {
+    if (!connection.accountId) return false;
+    const owner = await this.accounts.locationOwner(locationId);
+    if (owner?.accountId !== connection.accountId) return false;
+    try {
+      await this.addMapping(EVERY_ACCOUNT, connection.id, { locationId });
+    } catch (e) {
+      if (e instanceof DomainError && e.status === 409) return false;
+      throw e;
+    }
+    this.logger.log({ connectionId: connection.id, locationId }, 'listing of the account mapped by its first webhook');
+    return true;
+  }
 
   findById(id: string): Promise<ConnectionEntity | null> {
     return this.repo.findById(id);

@@ -17,6 +17,7 @@ import { BookingEntity } from '../inventory/entities/booking.entity';
 import { LocationEntity } from '../inventory/entities/location.entity';
 import { LosDatasetEntity } from '../inventory/entities/los-dataset.entity';
 import { LosRowEntity } from '../inventory/entities/los-row.entity';
+import { RateEntity } from '../inventory/entities/rate.entity';
 import { ResourceEntity } from '../inventory/entities/resource.entity';
 
 export const ENTITIES = [
@@ -40,4 +41,5 @@ export const ENTITIES = [
   SyncarooGrantEntity,
   SyncarooAuthCodeEntity,
   SyncarooTokenEntity,
+  RateEntity,
 ];

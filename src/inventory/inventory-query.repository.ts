@@ -5,11 +5,11 @@ import type { Tenant } from '../auth/principal';
 import { badRequest } from '../common/domain.error';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import type { AvailabilityQuery, BookingListQuery, LosQuery, ResourceListQuery } from './dto/inventory-query.dto';
-import type { AvailabilityWindowView, BookingView, LocationView, LosView, ResourceView } from './dto/inventory-view.dto';
+import type { AvailabilityWindowView, BookingView, LocationView, LosView, RateView, ResourceView } from './dto/inventory-view.dto';
 import { isCalendarDate, parseZonedTimestamp } from './dto/query-values';
 import {
-  AvailabilityRow, BookingRow, LocationRow, LosRow, ResourceRow,
-  toAvailabilityView, toBookingView, toLocationView, toLosView, toResourceView,
+  AvailabilityRow, BookingRow, LocationRow, LosRow, RateRow, ResourceRow,
+  toAvailabilityView, toBookingView, toLocationView, toLosView, toRateView, toResourceView,
 } from './inventory.mapper';
 
 const DEFAULT_LIMIT = 100;
@@ -213,6 +213,18 @@ export class InventoryQueryRepository {
       `SELECT id, starts_at, ends_at, ${KEY_TIME('starts_at')} AS key_time FROM availability_windows ${where}
        ORDER BY starts_at, id LIMIT ${where.param(limit + 1)}`, where.params);
     return toPage(rows, limit, toAvailabilityView, (r) => [r.key_time, r.id]);
+  }
+
+  /** Rates of one resource in provider-id order (ix_rates_resource). */
+  async listRates(tenant: Tenant, resourceId: string, q: { limit?: number; cursor?: string }): Promise<Page<RateView>> {
+    const limit = q.limit ?? DEFAULT_LIMIT;
+    const where = new Where().add('resource_id = ?', resourceId).resourceOwnedBy(tenant, resourceId);
+    const after = readCursor(q.cursor, ['string'], [isKeyText]);
+    if (after) where.add('external_id > ?', after[0]);
+    const rows = await this.query<RateRow>(
+      `SELECT external_id, resource_id, name, price, currency, unit, updated_at FROM rates ${where}
+       ORDER BY external_id LIMIT ${where.param(limit + 1)}`, where.params);
+    return toPage(rows, limit, toRateView, (r) => [r.external_id]);
   }
 
   /**

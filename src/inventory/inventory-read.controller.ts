@@ -5,7 +5,7 @@ import type { Tenant } from '../auth/principal';
 import { badRequest, notFound } from '../common/domain.error';
 import { PageQuery } from '../common/pagination';
 import { AvailabilityQuery, BookingListQuery, InventoryIdParam, LosQuery, ResourceListQuery } from './dto/inventory-query.dto';
-import { AvailabilityPage, BookingPage, LocationPage, LocationView, LosPage, ResourcePage, ResourceView } from './dto/inventory-view.dto';
+import { AvailabilityPage, BookingPage, LocationPage, LocationView, LosPage, RatePage, ResourcePage, ResourceView } from './dto/inventory-view.dto';
 import { parseZonedTimestamp } from './dto/query-values';
 import { InventoryQueryRepository } from './inventory-query.repository';
 
@@ -82,6 +82,17 @@ export class ResourcesReadController {
     requireOrderedInstants(query);
     const page = await this.queries.listBookings(tenant, id, query);
     // The existence check costs a query only when the page is empty.
+    if (page.items.length === 0 && !(await this.queries.resourceExists(tenant, id))) throw notFound('resource', id);
+    return page;
+  }
+
+  @Get(':id/rates')
+  @ApiOperation({ summary: 'Rates of a resource (price per hour, half-day, day, week or month), ordered by id' })
+  @ApiOkResponse({ type: RatePage })
+  @ApiNotFoundResponse()
+  @ApiBadRequestResponse(BAD_INPUT)
+  async rates(@CurrentPrincipal() tenant: Tenant, @Param() { id }: InventoryIdParam, @Query() query: PageQuery): Promise<RatePage> {
+    const page = await this.queries.listRates(tenant, id, query);
     if (page.items.length === 0 && !(await this.queries.resourceExists(tenant, id))) throw notFound('resource', id);
     return page;
   }

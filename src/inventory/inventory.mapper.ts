@@ -1,4 +1,4 @@
-import type { AvailabilityWindowView, BookingView, LocationView, LosView, ResourceView } from './dto/inventory-view.dto';
+import type { AvailabilityWindowView, BookingView, LocationView, LosView, RateView, ResourceView } from './dto/inventory-view.dto';
 import type { BookingStatus } from './entities/booking.entity';
 import type { ResourceStatus, ResourceType } from './entities/resource.entity';
 
@@ -105,6 +105,20 @@ export function toBookingView(r: BookingRow): BookingView {
     currency: r.currency,
     updatedAt: iso(r.updated_at),
   };
+}
+
+export interface RateRow {
+  external_id: string;
+  resource_id: string;
+  name: string | null;
+  price: string | number | null;
+  currency: string | null;
+  unit: RateView['unit'];
+  updated_at: Date;
+}
+
+export function toRateView(r: RateRow): RateView {
+  return { id: r.external_id, resourceId: r.resource_id, name: r.name, price: money(r.price), currency: r.currency, unit: r.unit, updatedAt: iso(r.updated_at) };
 }
 
 export function toAvailabilityView(r: AvailabilityRow): AvailabilityWindowView {

@@ -10,6 +10,7 @@ import { AvailabilityRepository } from './availability.repository';
 import { BookingsRepository } from './bookings.repository';
 import { LocationsRepository } from './locations.repository';
 import { LosRepository } from './los.repository';
+import { RatesRepository } from './rates.repository';
 import { ResourcesRepository } from './resources.repository';
 import { InventoryQueryRepository } from './inventory-query.repository';
 import { LocationsReadController, LosReadController, ResourcesReadController } from './inventory-read.controller';
@@ -17,7 +18,7 @@ import { LocationsReadController, LosReadController, ResourcesReadController } f
 @Module({
   imports: [TypeOrmModule.forFeature([LocationEntity, ResourceEntity, BookingEntity, AvailabilityWindowEntity, LosRowEntity, LosDatasetEntity])],
   controllers: [LocationsReadController, ResourcesReadController, LosReadController],
-  providers: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository, InventoryQueryRepository],
-  exports: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository],
+  providers: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository, RatesRepository, InventoryQueryRepository],
+  exports: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository, RatesRepository],
 })
 export class InventoryModule {}

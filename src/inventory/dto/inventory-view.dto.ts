@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { RATE_UNITS } from '../entities/rate.entity';
+import type { RateUnit } from '../entities/rate.entity';
 import { PROVIDERS } from '../../connections/entities/connection.entity';
 import { BOOKING_STATUSES } from '../entities/booking.entity';
 import type { BookingStatus } from '../entities/booking.entity';
@@ -67,6 +69,21 @@ export class LocationPage {
 
 export class ResourcePage {
   @ApiProperty({ type: [ResourceView] }) items: ResourceView[];
+  @ApiProperty(CURSOR) nextCursor: string | null;
+}
+
+export class RateView {
+  @ApiProperty({ description: "the provider's id of the rate" }) id: string;
+  @ApiProperty() resourceId: string;
+  @ApiProperty({ nullable: true, type: String }) name: string | null;
+  @ApiProperty({ nullable: true, type: Number, example: 25 }) price: number | null;
+  @ApiProperty({ nullable: true, type: String, example: 'EUR' }) currency: string | null;
+  @ApiProperty({ enum: RATE_UNITS }) unit: RateUnit;
+  @ApiProperty(INSTANT) updatedAt: string;
+}
+
+export class RatePage {
+  @ApiProperty({ type: [RateView] }) items: RateView[];
   @ApiProperty(CURSOR) nextCursor: string | null;
 }
 

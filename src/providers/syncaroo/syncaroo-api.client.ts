@@ -110,6 +110,14 @@ export class SyncarooApiClient {
     return res && decodeResource(res.body, `Syncaroo resource ${describeUrl(url)}`);
   }
 
+  /** GET `apiUrl` of a `rates` webhook: the rate JSON as sent (assumed shape: syncaroo-rate.mapper.ts); null when gone. */
+  async getRate(url: string): Promise<unknown | null> {
+    const res = await this.fetchOrGone(url, 'Syncaroo rate');
+    if (!res) return null;
+    if (!isObject(res.body)) throw new PermanentError(`Syncaroo rate ${describeUrl(url)}: response is not an object`);
+    return res.body;
+  }
+
   /** GET `apiUrl` of an `availability` webhook: `[{start, end}]`; null when gone. */
   async getAvailability(url: string): Promise<SyncarooWindowData[] | null> {
     const res = await this.fetchOrGone(url, 'Syncaroo availability');

@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { ConnectionsService } from '../../connections/connections.service';
-import type { ConnectionEntity } from '../../connections/entities/connection.entity';
 import { EventsService } from '../../ingestion/events.service';
 import { HandlerRegistry } from '../../ingestion/handler.registry';
 import { IntakeService } from '../../ingestion/intake.service';
@@ -16,8 +15,11 @@ import { BookingsRepository } from '../../inventory/bookings.repository';
 import type { ResourceEntity } from '../../inventory/entities/resource.entity';
 import { LocationsRepository } from '../../inventory/locations.repository';
 import { generateResourceId } from '../../inventory/resource-id';
+import { RatesRepository } from '../../inventory/rates.repository';
 import { ResourcesRepository } from '../../inventory/resources.repository';
 import { SyncarooApiClient, SyncarooResourceData } from './syncaroo-api.client';
+import { toRateList, toRateUpsert } from './syncaroo-rate.mapper';
+import { SyncarooTarget, SyncarooTargetsRepository } from './syncaroo-targets.repository';
 import { parseSyncarooWebhook, SYNCED_ATTRIBUTE_TYPES, SyncarooWebhook, SyncedAttributeType } from './syncaroo-webhook.dto';
 import {
   mapResourceType, PROVIDER, RESYNC_ITEM_EVENT, syncarooItemKey, toBookingUpsert, toLocationDetails, toResourceUpsert, toWindows,
@@ -43,10 +45,12 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     private readonly bookings: BookingsRepository,
     private readonly availability: AvailabilityRepository,
     private readonly client: SyncarooApiClient,
+    private readonly targets: SyncarooTargetsRepository,
     private readonly config: AppConfig,
     private readonly intake: IntakeService,
     private readonly events: EventsService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rates: RatesRepository,
   ) {}
 
   onModuleInit(): void {
@@ -65,11 +69,14 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     const kind = w.metaData.attributeType;
     if (!(SYNCED_ATTRIBUTE_TYPES as readonly string[]).includes(kind)) return ignored(`attributeType ${JSON.stringify(kind)} is not synced`);
 
-    const connection = await this.connections.findByExternalId(PROVIDER, String(w.connectionId));
+    // Connection, mapping and (for `resources`) the known resource in one read; the write re-checks the mapping under its lock.
+    const connection = await this.targets.find(String(w.connectionId), w.locationId, kind === 'resources' ? w.metaData.syncarooId : null);
     if (!connection) return held(`unknown connectionId ${w.connectionId}`, undefined, holdCause.external(PROVIDER, String(w.connectionId)));
     if (connection.status !== 'active') return held(`connection is ${connection.status}`, connection.id);
-    const mapping = await this.connections.findMapping(w.locationId);
-    if (!mapping || mapping.connectionId !== connection.id) {
+    // Tier 2 (CONTRACT 9.5): an unmapped listing of the connection's own account is mapped by its first webhook.
+    const mapped = connection.mappedTo === connection.id
+      || (connection.mappedTo === null && connection.accountId !== null && (await this.connections.autoMapOwnedLocation(connection, w.locationId)));
+    if (!mapped) {
       return held(`locationId ${JSON.stringify(w.locationId)} is not mapped to this connection`, connection.id, holdCause.location(w.locationId));
     }
 
@@ -82,14 +89,16 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
         return this.syncLocation(connection, w);
       case 'bookings':
         return this.syncBooking(connection, w);
+      case 'rates':
+        return this.syncRate(connection, w);
     }
   }
 
   // ---- resources ----
 
-  private async syncResource(c: ConnectionEntity, w: SyncarooWebhook): Promise<HandleResult> {
+  private async syncResource(c: SyncarooTarget, w: SyncarooWebhook): Promise<HandleResult> {
     const { syncarooId, resourceId } = w.metaData;
-    const known = await this.resources.findByExternalId(PROVIDER, c.id, syncarooId);
+    const known = c.resource;
     if (!known && resourceId) {
       const byId = await this.resources.findById(resourceId);
       if (byId && (byId.provider !== PROVIDER || byId.connectionId !== c.id)) {
@@ -116,24 +125,47 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     if (!mapped) return ignored(`resourceType ${JSON.stringify(w.metaData.resourceType)} is not a synced type`, c.id);
 
     const id = known?.id ?? (resourceId || generateResourceId());
-    // Unmapped during the fetch: nothing lands there. The retry holds it (location not mapped).
-    await this.dataSource.transaction(async (m) => {
-      if (!(await this.connections.holdsMapping(c.id, w.locationId, m))) throw new RetryableError('the location was unmapped meanwhile');
-      await this.resources.upsert(toResourceUpsert({ id, locationId: w.locationId, connectionId: c.id, externalId: syncarooId, type: mapped }, data), m);
-    });
-    // Read back what is committed: a concurrent resync may have created the row first, with its own id.
-    const saved = await this.resources.findByExternalId(PROVIDER, c.id, syncarooId);
-    if (!saved) throw new RetryableError('resource was not stored');
+    // Unmapped during the fetch: nothing lands there (the write holds the mapping's share lock). The retry holds it (location not mapped).
+    const written = await this.resources.upsertHoldingMapping(
+      toResourceUpsert({ id, locationId: w.locationId, connectionId: c.id, externalId: syncarooId, type: mapped }, data));
+    if (!written.mapped) throw new RetryableError('the location was unmapped meanwhile');
+    // The stored row's id (a concurrent resync may have created the row first, with its own id); read back
+    // what is committed only when the write changed nothing and so returned no row.
+    const savedId = written.id ?? (await this.resources.findByExternalId(PROVIDER, c.id, syncarooId))?.id;
+    if (!savedId) throw new RetryableError('resource was not stored');
+    // A resource JSON with a `rates` array carries its whole price list: it replaces the resource's rates
+    // (idempotent, so a retry after a failure here applies both again). The array is part of the resource's
+    // stored hash: when the upsert found nothing changed (no id back), the rates are unchanged too.
+    const rates = written.id !== null ? toRateList(data.details.rates) : undefined;
+    if (rates) await this.dataSource.transaction((m) => this.rates.replaceForResource({ provider: PROVIDER, connectionId: c.id, resourceId: savedId }, rates, m));
     if (w.action === 'new' && w.actionCallback) {
       // After the commit: if this fails the event retries, finds the same row by externalId and calls back again.
-      await this.client.confirmMapping(w.actionCallback, saved.id);
+      await this.client.confirmMapping(w.actionCallback, savedId);
     }
+    return done(c.id);
+  }
+
+  // ---- rates ----
+
+  private async syncRate(c: SyncarooTarget, w: SyncarooWebhook): Promise<HandleResult> {
+    const lookup = await this.resourceOf(c, w);
+    if (lookup.kind === 'foreign') return held(`resourceId ${JSON.stringify(w.metaData.resourceId)} belongs to another connection`, c.id);
+    const data = await this.client.getRate(w.metaData.apiUrl);
+    if (!data) {
+      await this.rates.remove(PROVIDER, c.id, w.metaData.syncarooId);
+      return done(c.id);
+    }
+    // Its resource arrives through a `resources` event (another item): retry until then.
+    if (lookup.kind === 'none') throw new RetryableError('the resource of this rate is not synced yet');
+    const rate = toRateUpsert(data, w.metaData.syncarooId);
+    if (!rate) throw new PermanentError('the Syncaroo rate has no usable id or unit (hour, half-day, day, week, month)');
+    await this.rates.upsert({ provider: PROVIDER, connectionId: c.id, resourceId: lookup.row.id }, rate);
     return done(c.id);
   }
 
   // ---- availability ----
 
-  private async syncAvailability(c: ConnectionEntity, w: SyncarooWebhook): Promise<HandleResult> {
+  private async syncAvailability(c: SyncarooTarget, w: SyncarooWebhook): Promise<HandleResult> {
     const lookup = await this.resourceOf(c, w);
     if (lookup.kind === 'foreign') return held(`resourceId ${JSON.stringify(w.metaData.resourceId)} belongs to another connection`, c.id);
     // Its resource arrives through a `resources` event (other partition if the ids differ): retry until then.
@@ -146,7 +178,7 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
 
   // ---- locations ----
 
-  private async syncLocation(c: ConnectionEntity, w: SyncarooWebhook): Promise<HandleResult> {
+  private async syncLocation(c: SyncarooTarget, w: SyncarooWebhook): Promise<HandleResult> {
     const data = await this.client.getLocation(w.metaData.apiUrl);
     if (!data) return ignored('location not found at apiUrl', c.id);
     const details = toLocationDetails(data);
@@ -157,7 +189,7 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
 
   // ---- bookings ----
 
-  private async syncBooking(c: ConnectionEntity, w: SyncarooWebhook): Promise<HandleResult> {
+  private async syncBooking(c: SyncarooTarget, w: SyncarooWebhook): Promise<HandleResult> {
     const lookup = await this.resourceOf(c, w);
     if (lookup.kind === 'foreign') return held(`resourceId ${JSON.stringify(w.metaData.resourceId)} belongs to another connection`, c.id);
     const externalId = w.metaData.syncarooId;
@@ -177,7 +209,7 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
    * The resource an availability/booking webhook is about: by our `resourceId`, else by the Syncaroo id
    * (availability: `syncarooId`; both: the `/resources/{id}` segment of `apiUrl`).
    */
-  private async resourceOf(c: ConnectionEntity, w: SyncarooWebhook): Promise<ResourceLookup> {
+  private async resourceOf(c: SyncarooTarget, w: SyncarooWebhook): Promise<ResourceLookup> {
     const { resourceId, syncarooId, attributeType, apiUrl } = w.metaData;
     if (resourceId) {
       const row = await this.resources.findById(resourceId);

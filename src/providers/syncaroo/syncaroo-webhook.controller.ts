@@ -18,7 +18,7 @@ import { parseSyncarooWebhook, SyncarooWebhookDto } from './syncaroo-webhook.dto
 import { PROVIDER, syncarooItemKey } from './syncaroo.mapper';
 
 /** The seed's "process immediately": inventory-defining types run before availability. */
-const CRITICAL = new Set(['resources', 'locations', 'bookings']);
+const CRITICAL = new Set(['resources', 'locations', 'bookings', 'rates']);
 
 @ApiTags('webhooks')
 @Public()

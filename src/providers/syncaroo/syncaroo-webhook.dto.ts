@@ -3,7 +3,7 @@ import type { FieldError } from '../../common/domain.error';
 import { checkSyncarooUrl } from './syncaroo-url.guard';
 
 /** The attribute types this server syncs; anything else is accepted and then `ignored`. */
-export const SYNCED_ATTRIBUTE_TYPES = ['resources', 'availability', 'locations', 'bookings'] as const;
+export const SYNCED_ATTRIBUTE_TYPES = ['resources', 'availability', 'locations', 'bookings', 'rates'] as const;
 export type SyncedAttributeType = (typeof SYNCED_ATTRIBUTE_TYPES)[number];
 
 export class SyncarooWebhookMetaDataDto {

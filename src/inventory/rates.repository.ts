@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { RateUnit } from './entities/rate.entity';
+
+export interface RateWrite {
+  externalId: string;
+  name: string | null;
+  price: number | null;
+  currency: string | null;
+  unit: RateUnit;
+}
+
+/** Rates of resources; updated_at moves only on a real change (the change feed carries pricing). */
+@Injectable()
+export class RatesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async upsert(owner: { provider: string; connectionId: string; resourceId: string }, rate: RateWrite, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(
+      `INSERT INTO rates (provider, connection_id, external_id, resource_id, name, price, currency, unit, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+       ON CONFLICT (provider, connection_id, external_id) DO UPDATE SET
+         resource_id = EXCLUDED.resource_id, name = EXCLUDED.name, price = EXCLUDED.price, currency = EXCLUDED.currency,
+         unit = EXCLUDED.unit, updated_at = now()
+       WHERE (rates.resource_id, rates.name, rates.price, rates.currency, rates.unit)
+             IS DISTINCT FROM (EXCLUDED.resource_id, EXCLUDED.name, EXCLUDED.price, EXCLUDED.currency, EXCLUDED.unit)`,
+      [owner.provider, owner.connectionId, rate.externalId, owner.resourceId, rate.name, rate.price, rate.currency, rate.unit],
+    );
+  }
+
+  async remove(provider: string, connectionId: string, externalId: string, manager: EntityManager = this.dataSource.manager): Promise<number> {
+    const [, n] = (await manager.query(`DELETE FROM rates WHERE provider = $1 AND connection_id = $2 AND external_id = $3`, [provider, connectionId, externalId])) as [unknown[], number];
+    return n;
+  }
+
+  /** A resource JSON with a `rates` array: exactly these, in the caller's transaction. */
+  async replaceForResource(owner: { provider: string; connectionId: string; resourceId: string }, rates: RateWrite[], manager: EntityManager): Promise<void> {
+    await manager.query(
+      `DELETE FROM rates WHERE resource_id = $1 AND provider = $2 AND connection_id = $3 AND NOT (external_id = ANY($4::text[]))`,
+      [owner.resourceId, owner.provider, owner.connectionId, rates.map((r) => r.externalId)]);
+    for (const rate of rates) await this.upsert(owner, rate, manager);
+  }
+}

@@ -1,0 +1,108 @@
+import { signSyncaroo, SyncarooFake, syncarooWebhook, WebhookSpec } from './fakes/syncaroo-fake.server';
+import { startTestApp, TestContext } from './support/test-app';
+import { waitFor } from './support/wait-for';
+
+const SECRET = 'syncaroo-webhook-secret-for-tests';
+const SYNC_LOC = '61116b1ad9fa63170734b694';
+const RES = '61116c0bab789b6cc1fe0001';
+
+describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
+  let fake: SyncarooFake;
+  let ctx: TestContext;
+  let conn: Record<string, any>;
+  let resourceId: string;
+
+  const resourcePath = (sid: string, cid = 555) => `/api/v1/${cid}/locations/${SYNC_LOC}/resources/${sid}`;
+  const ratePath = (rid: string, cid = 555) => `${resourcePath(RES, cid)}/rates/${rid}`;
+  const url = (path: string) => `${fake.baseUrl}${path}`;
+  const send = async (spec: WebhookSpec): Promise<string> => {
+    const res = await ctx.http().post('/webhooks/syncaroo').send(signSyncaroo(syncarooWebhook(spec), SECRET)).expect(202);
+    return res.body.eventId;
+  };
+  const settled = (id: string, status: string) => waitFor(async () => {
+    const [row] = await ctx.db.query(`SELECT status, last_error FROM inbound_events WHERE id = $1`, [id]);
+    if (row.status !== status && ['done', 'dead', 'ignored', 'held'].includes(row.status)) throw new Error(`event ended ${row.status} (${row.last_error}), expected ${status}`);
+    return row.status === status;
+  });
+  const rates = async () => (await ctx.reader.get(`/resources/${resourceId}/rates`).expect(200)).body;
+
+  beforeAll(async () => {
+    fake = await SyncarooFake.start();
+    ctx = await startTestApp(fake.env(SECRET));
+    conn = await ctx.newConnection({ provider: 'syncaroo', externalId: '555' });
+    await ctx.newLocation(conn.id, { locationId: '11980' });
+    fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 12 });
+    const first = await send({ connectionId: 555, locationId: '11980', syncarooId: RES, apiUrl: url(resourcePath(RES)) });
+    await settled(first, 'done');
+    [{ id: resourceId }] = await ctx.db.query(`SELECT id FROM resources WHERE external_id = $1`, [RES]);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    await fake?.close();
+  });
+
+  it('a rates webhook upserts the rate on its resource; a changed rate is updated; 404 removes it', async () => {
+    fake.set(ratePath('rate-1'), { id: 'rate-1', name: 'Hourly', price: 25, currency: 'EUR', unit: 'hour' });
+    const spec = { connectionId: 555, locationId: '11980', syncarooId: 'rate-1', resourceId, attributeType: 'rates', apiUrl: url(ratePath('rate-1')) };
+    await settled(await send(spec), 'done');
+    expect(await rates()).toEqual({ items: [{ id: 'rate-1', resourceId, name: 'Hourly', price: 25, currency: 'EUR', unit: 'hour', updatedAt: expect.stringMatching(/Z$/) }], nextCursor: null });
+
+    fake.set(ratePath('rate-1'), { id: 'rate-1', name: 'Hourly', price: 27.5, currency: 'EUR', period: 'half-day' });
+    await settled(await send(spec), 'done');
+    expect((await rates()).items).toEqual([expect.objectContaining({ id: 'rate-1', price: 27.5, unit: 'half-day' })]);
+
+    fake.remove(ratePath('rate-1'));
+    await settled(await send(spec), 'done');
+    expect(await rates()).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('a rate whose resource is not synced yet is retried, then applied once the resource arrives', async () => {
+    const other = '61116c0bab789b6cc1fe0002';
+    fake.set(`${resourcePath(other)}/rates/r-early`, { id: 'r-early', price: 10, unit: 'day' });
+    const early = await send({ connectionId: 555, locationId: '11980', syncarooId: 'r-early', resourceId: '', attributeType: 'rates', apiUrl: url(`${resourcePath(other)}/rates/r-early`) });
+    await waitFor(async () => (await ctx.db.query(`SELECT status, attempts FROM inbound_events WHERE id = $1`, [early]))[0].attempts >= 1);
+    fake.set(resourcePath(other), { id: other, name: 'Desk', type: 'hot-desk', capacity: 1 });
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: other, resourceType: 'hot-desk', apiUrl: url(resourcePath(other)) }), 'done');
+    await settled(early, 'done');
+    const [{ id }] = await ctx.db.query(`SELECT id FROM resources WHERE external_id = $1`, [other]);
+    expect((await ctx.reader.get(`/resources/${id}/rates`).expect(200)).body.items).toEqual([expect.objectContaining({ id: 'r-early', price: 10, unit: 'day' })]);
+  });
+
+  it('a resource JSON with a rates array replaces that resource\'s rates', async () => {
+    fake.set(ratePath('keep-me-not'), { id: 'keep-me-not', price: 1, unit: 'week' });
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: 'keep-me-not', resourceId, attributeType: 'rates', apiUrl: url(ratePath('keep-me-not')) }), 'done');
+    fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 12, rates: [{ period: 'day', price: 150, currency: 'EUR' }, { id: 'm1', unit: 'month', price: 2000 }] });
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
+    expect((await rates()).items.map((r: any) => [r.id, r.unit, r.price])).toEqual([['day', 'day', 150], ['m1', 'month', 2000]]);
+    // Without a rates array the resource's rates are left alone.
+    fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 10 });
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
+    expect((await rates()).items).toHaveLength(2);
+  });
+
+  it('GET /resources/{id}/rates of an unknown resource → 404 problem+json', async () => {
+    const res = await ctx.reader.get('/resources/no-such-resource/rates').expect(404);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+
+  it('a connection of an account maps its own unmapped listing on the first webhook; another account\'s listing stays held', async () => {
+    const a = (await ctx.admin.post('/admin/accounts').send({ name: 'Acme' }).expect(201)).body.id;
+    const b = (await ctx.admin.post('/admin/accounts').send({ name: 'Beta' }).expect(201)).body.id;
+    await ctx.admin.put(`/admin/accounts/${a}/locations/own-1`).send({ name: 'Own' }).expect(201);
+    await ctx.admin.put(`/admin/accounts/${b}/locations/theirs-1`).send({ name: 'Theirs' }).expect(201);
+    const bound = await ctx.newConnection({ provider: 'syncaroo', externalId: '777', accountId: a });
+    const sid = '61116c0bab789b6cc1fe0777';
+    fake.set(resourcePath(sid, 777), { id: sid, name: 'Auto Room', type: 'meeting-room', capacity: 4 });
+    await settled(await send({ connectionId: 777, locationId: 'own-1', syncarooId: sid, apiUrl: url(resourcePath(sid, 777)) }), 'done');
+    const mappings = (await ctx.admin.get(`/admin/connections/${bound.id}/locations`).expect(200)).body.items;
+    expect(mappings.map((m: any) => m.locationId)).toEqual(['own-1']);
+    expect((await ctx.db.query(`SELECT location_id FROM resources WHERE external_id = $1`, [sid]))[0].location_id).toBe('own-1');
+
+    const sid2 = '61116c0bab789b6cc1fe0778';
+    fake.set(resourcePath(sid2, 777), { id: sid2, name: 'Not Mine', type: 'meeting-room', capacity: 4 });
+    const held = await send({ connectionId: 777, locationId: 'theirs-1', syncarooId: sid2, apiUrl: url(resourcePath(sid2, 777)) });
+    await waitFor(async () => (await ctx.db.query(`SELECT status FROM inbound_events WHERE id = $1`, [held]))[0].status === 'held');
+    expect((await ctx.admin.get(`/admin/connections/${bound.id}/locations`).expect(200)).body.items.map((m: any) => m.locationId)).toEqual(['own-1']);
+    expect(await ctx.db.query(`SELECT 1 FROM resources WHERE external_id = $1`, [sid2])).toEqual([]);
+  });
+});
