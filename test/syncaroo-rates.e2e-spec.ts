@@ -1,4 +1,5 @@
 import { signSyncaroo, SyncarooFake, syncarooWebhook, WebhookSpec } from './fakes/syncaroo-fake.server';
+import { SyncarooPartnerClient } from './fakes/syncaroo-partner.client';
 import { startTestApp, TestContext } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
@@ -28,7 +29,7 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
 
   beforeAll(async () => {
     fake = await SyncarooFake.start();
-    ctx = await startTestApp(fake.env(SECRET));
+    ctx = await startTestApp({ ...fake.env(SECRET), SYNCAROO_PARTNER_CLIENT_ID: 'syncaroo-partner', SYNCAROO_PARTNER_CLIENT_SECRET: 'partner-secret-0123456789abcdef', SYNCAROO_REDIRECT_URIS: 'https://app.syncaroo.test/cb' });
     conn = await ctx.newConnection({ provider: 'syncaroo', externalId: '555' });
     await ctx.newLocation(conn.id, { locationId: '11980' });
     fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 12 });
@@ -104,5 +105,24 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     await waitFor(async () => (await ctx.db.query(`SELECT status FROM inbound_events WHERE id = $1`, [held]))[0].status === 'held');
     expect((await ctx.admin.get(`/admin/connections/${bound.id}/locations`).expect(200)).body.items.map((m: any) => m.locationId)).toEqual(['own-1']);
     expect(await ctx.db.query(`SELECT 1 FROM resources WHERE external_id = $1`, [sid2])).toEqual([]);
+  });
+
+  it('the whole tier-2 flow: sign in and approve, token, check_connection binds 888, the first webhook maps the listing and lands the resource', async () => {
+    const acct = (await ctx.admin.post('/admin/accounts').send({ name: 'Gamma spaces' }).expect(201)).body.id;
+    await ctx.admin.post(`/admin/accounts/${acct}/users`).send({ email: 'ops@gamma.test', password: 'gamma password 123' }).expect(201);
+    await ctx.admin.put(`/admin/accounts/${acct}/locations/gamma-1`).send({ name: 'Gamma One', timezone: 'Europe/Berlin' }).expect(201);
+    const partner = new SyncarooPartnerClient(ctx.baseUrl, 'syncaroo-partner', 'partner-secret-0123456789abcdef', 'https://app.syncaroo.test/cb');
+    const tokens = await partner.exchange(await partner.approve('ops@gamma.test', 'gamma password 123'));
+    const checked = await partner.checkConnection(tokens.body.access_token, 888);
+    expect(checked).toMatchObject({ status: 200, body: { connected: true, connectionId: '888', locations: [{ id: 'gamma-1', name: 'Gamma One', timezone: 'Europe/Berlin' }] } });
+
+    const sid = '61116c0bab789b6cc1fe0888';
+    fake.set(resourcePath(sid, 888), { id: sid, name: 'Gamma Room', type: 'meeting-room', capacity: 6 });
+    // Syncaroo posts to {apiUri}update/, the tier-2 webhook path.
+    const res = await ctx.http().post('/syncaroo/update/').send(signSyncaroo(syncarooWebhook({ connectionId: 888, locationId: 'gamma-1', syncarooId: sid, apiUrl: url(resourcePath(sid, 888)) }), SECRET)).expect(202);
+    await settled(res.body.eventId, 'done');
+    const key = (await ctx.admin.post('/admin/api-keys').send({ name: 'gamma', accountId: acct, scopes: ['inventory:read'] }).expect(201)).body.key;
+    const listed = await ctx.http().get('/resources?locationId=gamma-1').set('Authorization', `Bearer ${key}`).expect(200);
+    expect(listed.body.items).toEqual([expect.objectContaining({ locationId: 'gamma-1', name: 'Gamma Room', provider: 'syncaroo', externalId: sid, status: 'active' })]);
   });
 });
