@@ -62,7 +62,8 @@ export class AccountsRepository {
   }
 
   async locationOwner(locationId: string, manager: EntityManager = this.dataSource.manager): Promise<{ accountId: string | null } | null> {
-    const [row] = await manager.query(`SELECT account_id FROM locations WHERE id = $1 FOR NO KEY UPDATE`, [locationId]);
+    // A read, not a lock: the mapping that follows claims the listing atomically (claimLocation) and answers 409 if it moved.
+    const [row] = await manager.query(`SELECT account_id FROM locations WHERE id = $1`, [locationId]);
     return row ? { accountId: row.account_id } : null;
   }
 

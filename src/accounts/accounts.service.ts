@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { badRequest, conflict, notFound } from '../common/domain.error';
-import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination';
+import { conflict, notFound } from '../common/domain.error';
+import { decodeCursor, decodeTimeIdCursor, Page, PageQuery, toPage } from '../common/pagination';
 import { isUniqueViolation } from '../database/database-errors';
 import { SessionsService } from '../auth/sessions.service';
 import { AccountUsersRepository } from './account-users.repository';
@@ -8,15 +8,6 @@ import { toAccountLocationView, toAccountView, toUserView, emailKey } from './ac
 import { AccountsRepository } from './accounts.repository';
 import type { AccountLocationView, AccountView, CreateAccountDto, CreateUserDto, PutAccountLocationDto, UpdateAccountDto, UserView } from './dto/account.dto';
 import { hashPassword } from './passwords';
-
-const isUuid = (v: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
-const isTime = (v: string) => !Number.isNaN(Date.parse(v));
-
-function timeIdCursor(cursor: string | undefined): [string, string] | null {
-  const after = decodeCursor(cursor, ['string', 'string']) as [string, string] | null;
-  if (after && !(isTime(after[0]) && isUuid(after[1]))) throw badRequest('cursor is not a cursor this API issued', [{ field: 'cursor', message: 'invalid cursor' }]);
-  return after;
-}
 
 /** Admin API of accounts, their listings and their users (scope `admin`). */
 @Injectable()
@@ -42,7 +33,7 @@ export class AccountsService {
 
   async list(q: PageQuery): Promise<Page<AccountView>> {
     const limit = q.limit ?? 100;
-    const rows = await this.accounts.list(timeIdCursor(q.cursor), limit + 1);
+    const rows = await this.accounts.list(decodeTimeIdCursor(q.cursor), limit + 1);
     return toPage(rows, limit, toAccountView, (a) => [a.createdAt.toISOString(), a.id]);
   }
 
@@ -96,7 +87,7 @@ export class AccountsService {
   async listUsers(accountId: string, q: PageQuery): Promise<Page<UserView>> {
     await this.get(accountId);
     const limit = q.limit ?? 100;
-    const rows = await this.users.listOfAccount(accountId, timeIdCursor(q.cursor), limit + 1);
+    const rows = await this.users.listOfAccount(accountId, decodeTimeIdCursor(q.cursor), limit + 1);
     return toPage(rows, limit, toUserView, (u) => [u.createdAt.toISOString(), u.id]);
   }
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { badRequest, notFound } from '../common/domain.error';
-import { decodeCursor, Page, PageQuery, toPage } from '../common/pagination';
+import { decodeTimeIdCursor, Page, PageQuery, toPage } from '../common/pagination';
 import { ApiKeysRepository } from './api-keys.repository';
 import { generateApiKey, hashApiKey, keyPrefix } from './api-key.util';
 import { ApiKeyVerifier } from './api-key.verifier';
@@ -39,11 +39,7 @@ export class ApiKeysService {
 
   async list(q: PageQuery): Promise<Page<ApiKeyView>> {
     const limit = q.limit ?? 100;
-    const after = decodeCursor(q.cursor, ['string', 'string']) as [string, string] | null;
-    if (after && (Number.isNaN(Date.parse(after[0])) || !/^[0-9a-f-]{36}$/.test(after[1]))) {
-      throw badRequest('cursor is not a cursor this API issued', [{ field: 'cursor', message: 'invalid cursor' }]);
-    }
-    const rows = await this.repo.list(after, limit + 1);
+    const rows = await this.repo.list(decodeTimeIdCursor(q.cursor), limit + 1);
     return toPage(rows, limit, toView, (k) => [k.createdAt.toISOString(), k.id]);
   }
 

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
+import { readCookie } from '../common/cookies';
 import { safeEqual, sha256Hex } from '../common/crypto.util';
 import { forbidden, unauthorized } from '../common/domain.error';
 import { AppConfig } from '../config/app-config';
@@ -51,7 +52,7 @@ export class AuthGuard implements CanActivate {
   private async authenticate(req: AuthenticatedRequest, res: Response, sessionOnly: boolean): Promise<Principal> {
     const header = req.headers.authorization;
     if (header !== undefined && !sessionOnly) return this.bearer(header);
-    if (!hasSessionCookie(req)) throw unauthorized(sessionOnly ? 'no session' : 'missing or invalid bearer token');
+    if (readCookie(req, SESSION_COOKIE) === undefined) throw unauthorized(sessionOnly ? 'no session' : 'missing or invalid bearer token');
     await this.sessions.load(req, res);
     const auth = req.session?.auth;
     if (!auth) throw unauthorized('no session');
@@ -81,7 +82,3 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-function hasSessionCookie(req: AuthenticatedRequest): boolean {
-  const cookie = req.headers.cookie;
-  return typeof cookie === 'string' && cookie.includes(`${SESSION_COOKIE}=`);
-}

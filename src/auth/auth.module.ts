@@ -25,6 +25,6 @@ import { SessionsService } from './sessions.service';
     SessionsService, LoginThrottleRepository, AuthService, AuthHousekeepingService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AccountsRepository, AccountUsersRepository, LoginThrottleRepository, SessionsService],
+  exports: [AccountsRepository, AuthService, SessionsService],
 })
 export class AuthModule {}

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AccountUsersRepository } from '../accounts/account-users.repository';
+import { AccountUsersRepository, LoginCandidate } from '../accounts/account-users.repository';
 import { emailKey } from '../accounts/accounts.mapper';
 import { decoyHash, verifyPassword } from '../accounts/passwords';
 import { safeEqual, sha256Hex } from '../common/crypto.util';
@@ -43,18 +43,30 @@ export class AuthService {
         ...(dto.password === undefined ? [{ field: 'password', message: 'password is required' }] : []),
       ]);
     }
-    const key = emailKey(dto.email);
-    await this.countAttempt(key);
-    const user = await this.users.findForLogin(key);
-    const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), dto.password);
-    if (!user || !ok) {
-      this.logger.warn({ userId: user?.id ?? null }, 'login refused');
-      throw unauthorized(WRONG);
-    }
-    await this.throttle.clear(key);
+    const user = await this.verifyCredentials(dto.email, dto.password);
+    if (!user) throw unauthorized(WRONG);
     await this.sessions.open(req, res, { kind: 'user', userId: user.id, accountId: user.accountId, email: user.email });
     this.logger.log({ userId: user.id, accountId: user.accountId }, 'session opened');
     return sessionUser(req.session.auth!);
+  }
+
+  /**
+   * An account user's e-mail and password, throttled per e-mail (RateLimitedError past the limit): the user, or
+   * null for a wrong e-mail or password alike (an unknown e-mail is checked against a decoy hash, as long).
+   * The one check of the console login and the Syncaroo consent page.
+   */
+  async verifyCredentials(email: string, password: string): Promise<LoginCandidate | null> {
+    if (email.includes('\u0000') || email.length > 320) return null;
+    const key = emailKey(email);
+    await this.countAttempt(key);
+    const user = await this.users.findForLogin(key);
+    const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
+    if (!user || !ok) {
+      this.logger.warn({ userId: user?.id ?? null }, 'sign-in refused');
+      return null;
+    }
+    await this.throttle.clear(key);
+    return user;
   }
 
   async logout(req: Request, res: Response): Promise<void> {

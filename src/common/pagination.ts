@@ -43,3 +43,14 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, key: 
   const slice = more ? rows.slice(0, limit) : rows;
   return { items: slice.map(map), nextCursor: more ? encodeCursor(key(slice[slice.length - 1])) : null };
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A `(created_at, id)` keyset cursor of the admin lists; anything else is a forged cursor (400), never a SQL error. */
+export function decodeTimeIdCursor(cursor: string | undefined): [string, string] | null {
+  const after = decodeCursor(cursor, ['string', 'string']) as [string, string] | null;
+  if (after && (Number.isNaN(Date.parse(after[0])) || !UUID.test(after[1]))) {
+    throw badRequest('cursor is not a cursor this API issued', [{ field: 'cursor', message: 'invalid cursor' }]);
+  }
+  return after;
+}

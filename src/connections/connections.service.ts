@@ -6,7 +6,7 @@ import { AccountsRepository } from '../accounts/accounts.repository';
 import { EVERY_ACCOUNT, Tenant } from '../auth/principal';
 import { sha256Hex } from '../common/crypto.util';
 import { badRequest, conflict, DomainError, notFound } from '../common/domain.error';
-import { decodeCursor, Page, toPage } from '../common/pagination';
+import { decodeCursor, decodeTimeIdCursor, Page, toPage } from '../common/pagination';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
 import { EventsService } from '../ingestion/events.service';
@@ -79,8 +79,7 @@ export class ConnectionsService {
 
   async list(tenant: Tenant, q: ConnectionListQuery): Promise<Page<ConnectionView>> {
     const limit = q.limit ?? 100;
-    const after = decodeCursor(q.cursor, ['string', 'string']) as [string, string] | null;
-    if (after && !/^[0-9a-f-]{36}$/.test(after[1])) throw badRequest('cursor is not a cursor this API issued');
+    const after = decodeTimeIdCursor(q.cursor);
     const rows = await this.repo.list(tenant, { provider: q.provider, status: q.status, after: after ?? undefined }, limit + 1);
     return toPage(rows, limit, (c) => this.view(c), (c) => [c.createdAt.toISOString(), c.id]);
   }

@@ -1,4 +1,5 @@
 import { Controller, Get, Logger, Query, Redirect, Req, Res } from '@nestjs/common';
+import { readCookie } from '../../common/cookies';
 import {
   ApiBadRequestResponse, ApiFoundResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiQuery,
   ApiServiceUnavailableResponse, ApiTags,
@@ -28,14 +29,6 @@ const TAKE_REFUSED: Record<Exclude<StateTake, { ok: true }>['reason'], string> =
 /** One cookie per flow (named after its nonce), so two flows started in one browser do not overwrite each other. */
 function cookieName(nonce: string): string {
   return `lockme_connect_${sha256Hex(nonce).slice(0, 16)}`;
-}
-
-function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 export class LockmeConnectQuery {

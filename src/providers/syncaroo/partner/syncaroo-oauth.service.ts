@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import OAuth2Server, { OAuthError } from '@node-oauth/oauth2-server';
 import type { Request, Response } from 'express';
-import { AccountUsersRepository } from '../../../accounts/account-users.repository';
-import { emailKey } from '../../../accounts/accounts.mapper';
 import { AccountsRepository } from '../../../accounts/accounts.repository';
-import { decoyHash, verifyPassword } from '../../../accounts/passwords';
-import { LOGIN_MAX_FAILURES, LoginThrottleRepository } from '../../../auth/login-throttle.repository';
+import { AuthService } from '../../../auth/auth.service';
+import { SESSION_COOKIE } from '../../../auth/session-auth';
 import { SessionsService } from '../../../auth/sessions.service';
+import { readCookie } from '../../../common/cookies';
 import { safeEqual, sha256Hex } from '../../../common/crypto.util';
+import { RateLimitedError } from '../../../common/domain.error';
 import { AppConfig } from '../../../config/app-config';
 import { renderConsentPage, renderErrorPage } from './consent-page';
 import { SyncarooGrantsRepository } from './syncaroo-grants.repository';
@@ -42,9 +42,8 @@ export class SyncarooOAuthService {
   constructor(
     private readonly config: AppConfig,
     private readonly grants: SyncarooGrantsRepository,
-    private readonly users: AccountUsersRepository,
     private readonly accounts: AccountsRepository,
-    private readonly throttle: LoginThrottleRepository,
+    private readonly auth: AuthService,
     private readonly sessions: SessionsService,
   ) {
     this.model = new SyncarooOAuthModel(config, grants);
@@ -93,7 +92,7 @@ export class SyncarooOAuthService {
     if (bad) return bad;
     const again = async (error: string, status = 200): Promise<OAuthAnswer> =>
       ({ kind: 'html', status, html: renderConsentPage({ params, csrf: this.csrfFor(req, res), signedIn: await this.signedIn(req, res), error }) });
-    const cookie = req.cookies?.[CONSENT_CSRF_COOKIE] ?? readCookie(req, CONSENT_CSRF_COOKIE);
+    const cookie = readCookie(req, CONSENT_CSRF_COOKIE);
     if (typeof form.csrf !== 'string' || !cookie || !safeEqual(form.csrf, cookie)) {
       return again('This page expired or was not opened here. Please try again.', 403);
     }
@@ -110,14 +109,14 @@ export class SyncarooOAuthService {
       const email = typeof form.email === 'string' ? form.email : '';
       const password = typeof form.password === 'string' ? form.password : '';
       if (!email || !password) return again('Enter your e-mail and password.');
-      if (email.includes('\u0000') || email.length > 320) return again('Wrong e-mail or password.');
-      const key = emailKey(email);
-      const { attempts } = await this.throttle.countAttempt(key);
-      if (attempts > LOGIN_MAX_FAILURES) return again('Too many failed sign-ins for this e-mail. Wait a minute and try again.', 429);
-      const found = await this.users.findForLogin(key);
-      const ok = await verifyPassword(found?.passwordHash ?? (await decoyHash()), password);
-      if (!found || !ok) return again('Wrong e-mail or password.');
-      await this.throttle.clear(key);
+      let found;
+      try {
+        found = await this.auth.verifyCredentials(email, password);
+      } catch (e) {
+        if (e instanceof RateLimitedError) return again('Too many failed sign-ins for this e-mail. Wait a minute and try again.', 429);
+        throw e;
+      }
+      if (!found) return again('Wrong e-mail or password.');
       user = { accountId: found.accountId, userId: found.id };
     }
     const request = new OAuth2Server.Request({ method: 'POST', headers: {}, query: {}, body: { ...params } });
@@ -205,7 +204,7 @@ export class SyncarooOAuthService {
   }
 
   private async signedIn(req: Request, res: Response): Promise<{ userId: string; accountId: string; email: string; accountName: string } | null> {
-    if (!readCookie(req, 'isid')) return null;
+    if (!readCookie(req, SESSION_COOKIE)) return null;
     await this.sessions.load(req, res);
     const auth = req.session?.auth;
     if (auth?.kind !== 'user') return null;
@@ -214,19 +213,6 @@ export class SyncarooOAuthService {
   }
 }
 
-function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) {
-      try {
-        return decodeURIComponent(v.join('='));
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
 
 function stringValues(body: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
