@@ -64,4 +64,12 @@ describe('access rules: one guard, every route declares who may call it', () => 
     }
     expect(await ctx.db.query('SELECT count(*)::int AS n FROM accounts')).toEqual(before);
   });
+
+  it('answers 400 for a forged (created_at, id) cursor on every admin list, never a SQL error', async () => {
+    const forged = Buffer.from(JSON.stringify(['not-a-time', '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+    for (const path of ['/admin/connections', '/admin/accounts', '/admin/api-keys']) {
+      const res = await ctx.http().get(`${path}?cursor=${forged}`).set('Authorization', 'Bearer test-admin-token-0123456789');
+      expect({ path, status: res.status, type: res.headers['content-type'] }).toEqual({ path, status: 400, type: expect.stringMatching(/application\/problem\+json/) });
+    }
+  });
 });

@@ -125,4 +125,18 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     const listed = await ctx.http().get('/resources?locationId=gamma-1').set('Authorization', `Bearer ${key}`).expect(200);
     expect(listed.body.items).toEqual([expect.objectContaining({ locationId: 'gamma-1', name: 'Gamma Room', provider: 'syncaroo', externalId: sid, status: 'active' })]);
   });
+
+  it('an unmapping that commits while a resource fetch is in flight wins: nothing lands in the old location, the event is held', async () => {
+    const c = await ctx.newConnection({ provider: 'syncaroo', externalId: '999' });
+    await ctx.newLocation(c.id, { locationId: 'race-1' });
+    const sid = '61116c0bab789b6cc1fe0999';
+    fake.set(resourcePath(sid, 999), { id: sid, name: 'Racing Room', type: 'meeting-room', capacity: 3 });
+    const gate = fake.gate(resourcePath(sid, 999));
+    const eventId = await send({ connectionId: 999, locationId: 'race-1', syncarooId: sid, apiUrl: url(resourcePath(sid, 999)) });
+    await waitFor(async () => gate.waiting() > 0);
+    await ctx.admin.delete(`/admin/connections/${c.id}/locations/race-1`).expect(204);
+    gate.release();
+    await waitFor(async () => (await ctx.db.query(`SELECT status FROM inbound_events WHERE id = $1`, [eventId]))[0].status === 'held');
+    expect(await ctx.db.query(`SELECT 1 FROM resources WHERE external_id = $1 AND status = 'active'`, [sid])).toEqual([]);
+  });
 });
