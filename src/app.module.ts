@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
+import { ChangesModule } from './changes/changes.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConnectionsModule } from './connections/connections.module';
@@ -31,6 +32,7 @@ export class AppModule {
         OpsModule,
         ConnectionsModule,
         InventoryModule,
+        ChangesModule,
         IngestionModule,
         ...PROVIDER_MODULES,
       ],

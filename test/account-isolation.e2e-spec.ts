@@ -73,8 +73,10 @@ describe('account isolation (section 8)', () => {
       [r, connectionId],
     );
     await ctx.db.query(
-      `INSERT INTO los_rows (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, updated_at)
-       SELECT $1, 'web', date '2027-04-01' + d, 2, $2, $3, 3, 199.5, 'EUR', '2026-02-02T00:00:00Z' FROM generate_series(0, 2) d`,
+      // As the dataset writer does: the rows carry their listing's account.
+      `INSERT INTO los_rows (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, updated_at, account_id)
+       SELECT $1, 'web', date '2027-04-01' + d, 2, $2::varchar, $3, 3, 199.5, 'EUR', '2026-02-02T00:00:00Z', (SELECT account_id FROM locations WHERE id = $2::varchar)
+         FROM generate_series(0, 2) d`,
       [r, locationId, connectionId],
     );
   }

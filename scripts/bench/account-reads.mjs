@@ -12,6 +12,8 @@ export const accountUuid = (n) => `00000000-0000-4000-a000-${String(n).padStart(
 
 /** 100k resources, 1M bookings, 1M LOS rows (÷ scale) over 1000 locations, the locations given to 100 accounts. */
 export async function seedReadData(pgc, scale) {
+  // The bulk rows skip the change-feed triggers (replica role): the bench reads them, nobody follows their feed.
+  await pgc.query(`SET session_replication_role = replica`);
   await pgc.query(`INSERT INTO connections (id, provider, external_id, status) VALUES ('${CONNECTION_ID}', 'syncaroo', '1', 'active') ON CONFLICT DO NOTHING`);
   await pgc.query(`INSERT INTO locations (id, name, provider, connection_id) SELECT 'L' || g, 'Location ' || g, 'syncaroo', '${CONNECTION_ID}' FROM generate_series(1, 1000) g ON CONFLICT DO NOTHING`);
   await pgc.query(`INSERT INTO resources (id, location_id, connection_id, type, name, capacity, status, provider, external_id, attributes, updated_at)
@@ -23,6 +25,7 @@ export async function seedReadData(pgc, scale) {
   await pgc.query(`INSERT INTO los_rows (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, dataset_key)
     SELECT 'R' || (g / 5000 + 1), 'ch1', date '2026-01-01' + (g / 14 % 365), g % 14 + 1, 'L' || ((g / 5000 + 1) % 1000 + 1), '${CONNECTION_ID}', g % 7, 100 + g % 50, 'EUR', 'k'
     FROM generate_series(0, $1::int - 1) g ON CONFLICT DO NOTHING`, [1000000 / scale]);
+  await pgc.query(`SET session_replication_role = DEFAULT`);
   // The accounts: 10 locations each. The one connection maps locations of every account, so it stays account-less.
   await pgc.query(`INSERT INTO accounts (id, name, external_id)
     SELECT ('00000000-0000-4000-a000-' || lpad(g::text, 12, '0'))::uuid, 'Bench account ' || g, 'bench-' || g FROM generate_series(0, ${ACCOUNTS - 1}) g

@@ -96,6 +96,12 @@ export class EnvironmentVariables {
   @Matches(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, { message: 'RETRY_SCHEDULE must be comma-separated seconds' })
   RETRY_SCHEDULE = '5,30,120,600,1800,3600,10800,21600,43200,43200';
   @Transform(toInt) @IsInt() @Min(1) EVENT_RETENTION_DAYS = 30;
+  /** Change feed retention (CONTRACT.md section 10): older cursors get 410. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650) CHANGES_RETENTION_DAYS = 7;
+  /** Subscription targets may be http:// (tests, a receiver on the same host). */
+  @IsIn(['true', 'false']) SUBSCRIPTIONS_ALLOW_HTTP = 'false';
+  /** Subscription targets may be (or resolve to) loopback, private or link-local addresses. */
+  @IsIn(['true', 'false']) SUBSCRIPTIONS_ALLOW_PRIVATE = 'false';
   @Transform(toInt) @IsInt() @Min(1) @Max(366) RESYNC_DAYS = 30;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
 }

@@ -1,6 +1,8 @@
 import { SyncarooAuthCodeEntity } from '../providers/syncaroo/partner/entities/syncaroo-auth-code.entity';
 import { SyncarooGrantEntity } from '../providers/syncaroo/partner/entities/syncaroo-grant.entity';
 import { SyncarooTokenEntity } from '../providers/syncaroo/partner/entities/syncaroo-token.entity';
+import { ChangeEntity } from '../changes/entities/change.entity';
+import { ChangesHorizonEntity } from '../changes/entities/changes-horizon.entity';
 import { AccountUserEntity } from '../accounts/entities/account-user.entity';
 import { AccountEntity } from '../accounts/entities/account.entity';
 import { ApiKeyEntity } from '../auth/entities/api-key.entity';
@@ -42,4 +44,6 @@ export const ENTITIES = [
   SyncarooAuthCodeEntity,
   SyncarooTokenEntity,
   RateEntity,
+  ChangeEntity,
+  ChangesHorizonEntity,
 ];

@@ -12,7 +12,7 @@ import { toInboundEvent } from './event-row';
 import { handlerContext } from './handler-context';
 import { HandlerRegistry } from './handler.registry';
 import { HandleResult, holdCause, PermanentError, RESYNC_EVENT, RESYNC_TIMEOUT_MS, RetryableError } from './provider-handler';
-import { QueueWakeups } from './queue-wakeups';
+import { PgListener } from '../database/pg-listener';
 import { nextRetryDelay } from './retry.policy';
 
 /** Idle: how long to sleep when notifications work (LISTEN), and when they don't. */
@@ -49,7 +49,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private lastLoopAt = 0;
   /** Consecutive failed claims (0 = healthy). */
   private claimFailures = 0;
-  private readonly wakeups: QueueWakeups;
+  private readonly wakeups: PgListener;
 
   constructor(
     private readonly queue: EventQueueRepository,
@@ -59,7 +59,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly readiness: ReadinessService,
     @InjectDataSource() dataSource: DataSource,
   ) {
-    this.wakeups = new QueueWakeups((dataSource.driver as PostgresDriver).master as Pool, () => this.poke());
+    this.wakeups = new PgListener((dataSource.driver as PostgresDriver).master as Pool, 'inbound_events', () => this.poke());
   }
 
   onApplicationBootstrap(): void {

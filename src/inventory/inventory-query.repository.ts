@@ -82,6 +82,16 @@ class Where {
     return this;
   }
 
+  /**
+   * The same rule on a table that carries its listing's account (resources, los_rows: kept by the database with
+   * the location's, migration ChangeFeedTriggers), for lists with no location or resource to start from: one
+   * range of ix_resources_account_id / ix_los_account instead of every listing's rows.
+   */
+  ownedByAccountColumn(tenant: Tenant): this {
+    if (tenant.accountId !== null) this.add(`account_id = ?::uuid`, tenant.accountId);
+    return this;
+  }
+
   /** The resource (a fixed id) is in a listing of the tenant's account: a one-time check, not one per row. */
   resourceOwnedBy(tenant: Tenant, resourceId: string): this {
     if (tenant.accountId !== null) {
@@ -156,7 +166,7 @@ export class InventoryQueryRepository {
    */
   async listResources(tenant: Tenant, q: ResourceListQuery): Promise<Page<ResourceView>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
-    const where = new Where().ownedBy(tenant, 'location_id');
+    const where = q.locationId !== undefined ? new Where().ownedBy(tenant, 'location_id') : new Where().ownedByAccountColumn(tenant);
     if (q.locationId !== undefined) where.add('location_id = ?', q.locationId);
     if (q.type !== undefined) where.add('type = ?', q.type);
     if (q.provider !== undefined) where.add('provider = ?', q.provider);
@@ -236,7 +246,8 @@ export class InventoryQueryRepository {
   async listLos(tenant: Tenant, q: LosQuery): Promise<Page<LosView>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
     const byArrival = q.resourceId === undefined && (q.locationId !== undefined || q.channel !== undefined);
-    const where = new Where().ownedBy(tenant, 'location_id');
+    const accountOnly = !byArrival && q.resourceId === undefined;
+    const where = accountOnly ? new Where().ownedByAccountColumn(tenant) : new Where().ownedBy(tenant, 'location_id');
     if (q.resourceId !== undefined) where.add('resource_id = ?', q.resourceId);
     if (q.locationId !== undefined) where.add('location_id = ?', q.locationId);
     if (q.channel !== undefined) where.add('channel = ?', q.channel);

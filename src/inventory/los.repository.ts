@@ -74,7 +74,7 @@ function copyText(v: string | null): string {
   return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : v;
 }
 
-const COLUMNS = 'resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, dataset_key';
+const COLUMNS = 'resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, dataset_key, account_id';
 
 /**
  * Writes one dataset's rows into `los_rows` in the caller's transaction, in statements of CHUNK rows. The
@@ -101,12 +101,14 @@ export class LosDatasetWriter {
     private readonly client: PoolClient,
     readonly target: LosDatasetTarget,
     readonly mode: LosWriteMode,
+    /** The location's account when the dataset opened (its row is share-locked until the commit). */
+    readonly accountId: string | null,
   ) {
     const t = target;
     this.constants = {
       head: `\t${copyText(t.channel)}\t`,
       copy: `\t${copyText(t.locationId)}\t${copyText(t.connectionId)}\t`,
-      tail: `\t${copyText(t.currency)}\t${copyText(t.datasetKey)}\n`,
+      tail: `\t${copyText(t.currency)}\t${copyText(t.datasetKey)}\t${copyText(accountId)}\n`,
     };
   }
 
@@ -256,7 +258,7 @@ export class LosDatasetWriter {
       }
     }
     const t = this.target;
-    return [textArray(r), textArray(a), numberArray(l), numberArray(u), t.channel, t.locationId, t.connectionId, t.currency, t.datasetKey, numberArray(p)];
+    return [textArray(r), textArray(a), numberArray(l), numberArray(u), t.channel, t.locationId, t.connectionId, t.currency, t.datasetKey, numberArray(p), this.accountId];
   }
 
 }
@@ -273,13 +275,13 @@ function slice(r: LosProductRows, from: number, to: number): LosProductRows {
 }
 
 const INSERT_SQL = `INSERT INTO los_rows (${COLUMNS}, updated_at)
-  SELECT r, $5, a, l, $6, $7, u, p, $8, $9, now()
+  SELECT r, $5, a, l, $6, $7, u, p, $8, $9, $11::uuid, now()
     FROM unnest($1::varchar[], $2::date[], $3::smallint[], $4::int[], $10::numeric[]) AS t(r, a, l, u, p)`;
 
 const UPSERT_SQL = `${INSERT_SQL}
   ON CONFLICT (resource_id, channel, arrival_date, length_of_stay) DO UPDATE SET
     location_id = EXCLUDED.location_id, connection_id = EXCLUDED.connection_id, units_available = EXCLUDED.units_available,
-    price = EXCLUDED.price, currency = EXCLUDED.currency, dataset_key = EXCLUDED.dataset_key, updated_at = now()`;
+    price = EXCLUDED.price, currency = EXCLUDED.currency, dataset_key = EXCLUDED.dataset_key, account_id = EXCLUDED.account_id, updated_at = now()`;
 
 @Injectable()
 export class LosRepository {
@@ -301,8 +303,10 @@ export class LosRepository {
   async openDataset(m: EntityManager, target: LosDatasetTarget, mode: LosWriteMode = 'copy'): Promise<LosDatasetWriter> {
     if (!m.queryRunner) throw new Error('openDataset needs a transaction manager');
     const client = (await m.queryRunner.connect()) as PoolClient;
+    // Share-locked: the listing cannot change account (claim, release) while its rows are written with this one.
+    const [location] = await m.query(`SELECT account_id FROM locations WHERE id = $1 FOR SHARE`, [target.locationId]);
     await m.query(`DELETE FROM los_rows WHERE channel = $2 AND location_id = $1`, [target.locationId, target.channel]);
-    return new LosDatasetWriter(m, client, target, mode);
+    return new LosDatasetWriter(m, client, target, mode, location?.account_id ?? null);
   }
 
   /**
@@ -347,8 +351,9 @@ export class LosRepository {
   ): Promise<number> {
     if (cells.length === 0) return 0;
     const rows: unknown[] = await m.query(
-      `INSERT INTO los_rows AS l (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, updated_at)
-       SELECT r, $5, a, los, $6, $7, u, now()
+      `WITH location AS (SELECT account_id FROM locations WHERE id = $6 FOR SHARE)
+       INSERT INTO los_rows AS l (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, account_id, updated_at)
+       SELECT r, $5, a, los, $6, $7, u, (SELECT account_id FROM location), now()
          FROM unnest($1::varchar[], $2::date[], $3::smallint[], $4::int[]) AS t(r, a, los, u)
        ON CONFLICT (resource_id, channel, arrival_date, length_of_stay) DO UPDATE SET
          units_available = EXCLUDED.units_available, updated_at = now()

@@ -9,10 +9,13 @@ export type ResourceStatus = (typeof RESOURCE_STATUSES)[number];
 @Index('uq_resources_provider_connection_external', ['provider', 'connectionId', 'externalId'], { unique: true })
 @Index('ix_resources_location_id', ['locationId', 'id'])
 @Index('ix_resources_updated_at_id', ['updatedAt', 'id'])
+@Index('ix_resources_account_id', ['accountId', 'id'], { where: 'account_id IS NOT NULL' })
 export class ResourceEntity {
   @PrimaryColumn({ type: 'varchar', length: 200 }) id: string;
   @Column({ name: 'location_id', type: 'varchar', length: 200 }) locationId: string;
   @Column({ name: 'connection_id', type: 'uuid' }) connectionId: string;
+  /** The account of its location (kept by the database: trg_resources_account), so an account's list is one index range. */
+  @Column({ name: 'account_id', type: 'uuid', nullable: true }) accountId: string | null;
   @Column({ type: 'varchar', length: 32 }) type: ResourceType;
   @Column({ type: 'varchar', length: 500, nullable: true }) name: string | null;
   @Column({ type: 'integer', nullable: true }) capacity: number | null;

@@ -1,21 +1,23 @@
 import { Logger } from '@nestjs/common';
 import { Client, type Pool } from 'pg';
 
-const CHANNEL = 'inbound_events';
 const RECONNECT_MS = 2000;
 
+/** Notification channels: the queue's (isq_after_insert, isq_refresh) and the change feed's (record_change). */
+export type PgChannel = 'inbound_events' | 'inventory_changes';
+
 /**
- * LISTEN on the queue's channel (isq_after_insert and isq_refresh notify it when an item becomes due), so
- * an idle worker wakes when any process stores or releases work instead of polling several times a second.
- * One dedicated connection; reconnects after a failure (until then the worker falls back to polling).
+ * LISTEN on one channel, so an idle loop (the worker, a feed waiter, subscription delivery) wakes when any
+ * process commits work for it instead of polling several times a second. One dedicated connection;
+ * reconnects after a failure (until then the caller falls back to polling).
  */
-export class QueueWakeups {
-  private readonly logger = new Logger('QueueWakeups');
+export class PgListener {
+  private readonly logger = new Logger('PgListener');
   private client: Client | null = null;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
 
-  constructor(private readonly pool: Pool, private readonly onWake: () => void) {}
+  constructor(private readonly pool: Pool, private readonly channel: PgChannel, private readonly onWake: () => void) {}
 
   get listening(): boolean {
     return this.client !== null;
@@ -29,7 +31,7 @@ export class QueueWakeups {
     client.on('end', () => this.lost(client, null));
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${this.channel}`);
       this.client = client;
       // Anything stored while not listening: look once.
       this.onWake();
@@ -43,7 +45,7 @@ export class QueueWakeups {
     client.removeAllListeners('end');
     void client.end().catch(() => undefined);
     if (this.stopped || this.retry) return;
-    if (e) this.logger.warn({ err: e.message }, 'queue notifications lost; polling until reconnected');
+    if (e) this.logger.warn({ err: e.message, channel: this.channel }, 'notifications lost; polling until reconnected');
     this.retry = setTimeout(() => {
       this.retry = null;
       void this.start();
