@@ -190,13 +190,15 @@ END $$;
 CREATE FUNCTION changes_from_los_update() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE n bigint;
 BEGIN
+  -- Grouped first: the groups are few (one per resource and channel), the rows may be a million.
   INSERT INTO changes (account_id, type, op, location_id, resource_id, entity_id, channel, arrival_from, arrival_to, dedupe_key)
-  SELECT account_id, 'los', 'delete', location_id, resource_id, resource_id, channel, min(arrival_date), max(arrival_date),
-         change_key('los', account_id, location_id, resource_id, channel)
-    FROM old_rows o
-   WHERE NOT EXISTS (SELECT 1 FROM new_rows w WHERE (w.account_id, w.location_id, w.resource_id, w.channel)
-                                                    IS NOT DISTINCT FROM (o.account_id, o.location_id, o.resource_id, o.channel))
-   GROUP BY account_id, location_id, resource_id, channel
+  SELECT o.account_id, 'los', 'delete', o.location_id, o.resource_id, o.resource_id, o.channel, o.arrival_from, o.arrival_to,
+         change_key('los', o.account_id, o.location_id, o.resource_id, o.channel)
+    FROM (SELECT account_id, location_id, resource_id, channel, min(arrival_date) AS arrival_from, max(arrival_date) AS arrival_to
+            FROM old_rows GROUP BY account_id, location_id, resource_id, channel) o
+   WHERE NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT account_id, location_id, resource_id, channel FROM new_rows) w
+                      WHERE w.account_id IS NOT DISTINCT FROM o.account_id AND w.location_id = o.location_id
+                        AND w.resource_id = o.resource_id AND w.channel = o.channel)
   ON CONFLICT (xid, dedupe_key) DO UPDATE SET
     arrival_from = least(changes.arrival_from, EXCLUDED.arrival_from), arrival_to = greatest(changes.arrival_to, EXCLUDED.arrival_to);
   INSERT INTO changes (account_id, type, op, location_id, resource_id, entity_id, channel, arrival_from, arrival_to, dedupe_key)

@@ -3,7 +3,8 @@
 // Everything runs on this machine: embedded PostgreSQL in a temp dir, servers on 127.0.0.1, autocannon here.
 //
 // Smaller runs (all optional; `--quick` = 1/10 scale where a size is not given):
-//   BENCH_SECTIONS=intake,e2e,claims,processing,read   which parts run (intake includes the drain)
+//   BENCH_SECTIONS=intake,e2e,claims,processing,read,changes   which parts run (intake includes the drain)
+//   BENCH_FEED_RATE=500  BENCH_FEED_READ=100000  BENCH_FEED_DELIVER=20000   (change feed: changes/s, feed read, delivery)
 //   BENCH_DURATION=10                                  seconds per intake round and of the steady 500/s run
 //   BENCH_CLAIM_BACKLOGS=100,10000,100000  BENCH_CLAIM_HOT=10000  BENCH_CLAIM_HOT_OTHERS=100
 //   BENCH_CLAIM_SAMPLES=300  BENCH_CLAIM_MAX_SECONDS=15                  (claim cost: samples, and seconds, per row at most)
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { ACCOUNTS, cannonTimed, cpuDelta, cpuSnapshot, createKey, keyVerificationCost, ownerOf, revocationDelay, seedReadData } from './bench/account-reads.mjs';
+import { benchChangeFeed, reportChangeFeed } from './bench/changes-feed.mjs';
 import { benchClaimCost } from './bench/claim-cost.mjs';
 import { dropBareTables, runAppProcessing, runBareProcessing, startProviderFake } from './bench/processing.mjs';
 
@@ -26,8 +28,8 @@ const QUICK = process.argv.includes('--quick');
 const env = process.env;
 const int = (name, dflt) => (env[name] ? Number(env[name]) : dflt);
 const ints = (name, dflt) => (env[name] ? env[name].split(',').filter(Boolean).map(Number) : dflt);
-const SECTIONS = new Set((env.BENCH_SECTIONS ?? 'intake,e2e,claims,processing,read').split(',').map((x) => x.trim()));
-for (const x of SECTIONS) if (!['intake', 'e2e', 'claims', 'processing', 'read'].includes(x)) throw new Error(`BENCH_SECTIONS: unknown part ${x}`);
+const SECTIONS = new Set((env.BENCH_SECTIONS ?? 'intake,e2e,claims,processing,read,changes').split(',').map((x) => x.trim()));
+for (const x of SECTIONS) if (!['intake', 'e2e', 'claims', 'processing', 'read', 'changes'].includes(x)) throw new Error(`BENCH_SECTIONS: unknown part ${x}`);
 const DURATION = int('BENCH_DURATION', QUICK ? 5 : 10);
 const CLAIMS = {
   backlogs: ints('BENCH_CLAIM_BACKLOGS', QUICK ? [100, 1000, 10000] : [100, 10000, 100000]),
@@ -233,6 +235,17 @@ if (SECTIONS.has('read')) {
   readerRss = peakRssMb(reader.child.pid);
   await stop(reader.child);
 }
+let feed = null;
+if (SECTIONS.has('changes')) {
+  log('change feed');
+  const app = startApp({ SUBSCRIPTIONS_ALLOW_HTTP: 'true', SUBSCRIPTIONS_ALLOW_PRIVATE: 'true' });
+  await waitHealthy(app.url);
+  feed = await benchChangeFeed({
+    url: app.url, token: ADMIN_TOKEN, databaseUrl: db.url, seconds: DURATION, rate: int('BENCH_FEED_RATE', 500),
+    readChanges: int('BENCH_FEED_READ', QUICK ? 20000 : 100000), deliverChanges: int('BENCH_FEED_DELIVER', QUICK ? 5000 : 20000),
+  });
+  await stop(app.child);
+}
 await admin.end();
 await db.stop();
 rmSync(root, { recursive: true, force: true });
@@ -326,5 +339,6 @@ if (SECTIONS.has('read')) {
     console.log(`Revocation: in this process (DELETE /admin/api-keys/{id}) ${r(revocation.http)}; by another process (row deleted by SQL) ${r(revocation.sql)} (target ≤ 5 s)`);
   }
 }
+if (feed) reportChangeFeed(feed, fmt);
 const mb = (x) => (Number.isFinite(x) ? `${x} MB` : 'not run');
 console.log(`\nPeak RSS (VmHWM): intake ${mb(intakeRss)}, worker ${mb(workerRss)}, intake+worker ${mb(bothRss)}, reader ${mb(readerRss)} (target ≤ 300 MB)`);

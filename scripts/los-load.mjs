@@ -17,6 +17,8 @@
 //          --writers N (0: after the loads, N rounds of LosRepository writing the same rows by COPY and by INSERT,
 //                       in this process, into another channel: wall time, this process's and the backend's CPU)
 //          --dist DIR (the build to run, default ./dist) --no-plans
+//          --feed-ab (loads alternate: odd ones with the change-feed triggers of los_rows disabled, the baseline; even
+//                     ones with them, as in production; prints the mean 202 → done of each and the ratio)
 // LOS_LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" passes node options to the server (e.g. to profile it).
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -239,8 +241,16 @@ try {
   const rssBefore = procStatus(child.pid, 'VmRSS');
   log(`\nserver RSS before the first load: ${rssBefore} MB (pid ${child.pid})`);
   log(`dataset: ${PRODUCTS} products × ${DAYS} arrivals × ${STAYS} stays = ${expected.toLocaleString('en')} rows${PARALLEL > 1 ? ` × ${PARALLEL} channels at once` : ''}${SCALARS_LAST ? ', scalars after products' : ''}`);
+  const FEED_AB = flag('feed-ab');
+  const feedTimes = { off: [], on: [] };
   for (let n = 1; n <= LOADS; n++) {
     const key = `k${n}`;
+    const feed = !FEED_AB || n % 2 === 0 ? 'on' : 'off';
+    if (FEED_AB) {
+      for (const t of ['trg_changes_los_insert', 'trg_changes_los_update', 'trg_changes_los_delete']) {
+        await sql.query(`ALTER TABLE los_rows ${feed === 'on' ? 'ENABLE' : 'DISABLE'} TRIGGER ${t}`);
+      }
+    }
     let bytes = 0;
     for (let c = 0; c < PARALLEL; c++) {
       const body = makeDataset(key, channelOf(c), n * 5);
@@ -277,7 +287,8 @@ try {
     const { rows: [{ count, keys }] } = await sql.query(`SELECT count(*)::int AS count, array_agg(DISTINCT dataset_key) AS keys FROM los_rows WHERE location_id = $1 AND channel = 'dc_load'`, [LOCATION]);
     if (count !== expected || keys.length !== 1 || keys[0] !== key) throw new Error(`load ${n}: expected ${expected} rows of ${key}, found ${count} of ${keys}`);
     if (!resourceIds.length) resourceIds = (await sql.query(`SELECT id FROM resources WHERE location_id = $1 ORDER BY id`, [LOCATION])).rows.map((r) => r.id);
-    log(`\nload ${n} (${n === 1 ? 'into an empty channel' : `replacing k${n - 1}`}): ${(bytes / 1048576).toFixed(1)} MB JSON`);
+    feedTimes[feed].push(took);
+    log(`\nload ${n} (${n === 1 ? 'into an empty channel' : `replacing k${n - 1}`}${FEED_AB ? `, change-feed triggers ${feed}` : ''}): ${(bytes / 1048576).toFixed(1)} MB JSON`);
     log(`  202 → done ${(took / 1000).toFixed(2)} s${PARALLEL > 1 ? ` (each: ${results.map((r) => (r.ms / 1000).toFixed(1)).join(', ')} s)` : ''}; handler ${handlerLines.map((l) => `${(l.ms / 1000).toFixed(2)} s${l.dbWaitMs !== undefined ? ` (${(l.dbWaitMs / 1000).toFixed(1)} s of it waiting for PostgreSQL to take the next chunk)` : ''}`).join(', ')} for ${handlerLines.map((l) => l.rows).join(', ')} rows`);
     log(`  CPU during the load: server ${serverCpu.toFixed(1)} s, PostgreSQL ${pgCpu.toFixed(1)} s (all its processes; the read samples' queries too); load average ${os.loadavg()[0].toFixed(1)}`);
     log(`  server peak RSS: ${rssMax} MB sampled during the load, VmHWM ${hwm} MB (before the first load ${rssBefore} MB)`);
@@ -285,6 +296,13 @@ try {
     log(`                   ${summary('GET /health', healthLat)}`);
     log(`  server event-loop delay during the load: p99 ${f1(lag.p99)} ms, max ${f1(lag.max)} ms`);
     for (let c = 0; c < PARALLEL; c++) datasets.delete(`${channelOf(c)}|${key}`);
+  }
+
+  if (FEED_AB && feedTimes.off.length && feedTimes.on.length) {
+    const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const [off, on] = [mean(feedTimes.off), mean(feedTimes.on)];
+    const { rows: [{ n: items }] } = await sql.query(`SELECT count(*)::int AS n FROM changes WHERE type = 'los'`);
+    log(`\nchange feed cost: mean 202 → done ${(off / 1000).toFixed(2)} s without the LOS triggers (${feedTimes.off.length} loads), ${(on / 1000).toFixed(2)} s with them (${feedTimes.on.length}): ×${(on / off).toFixed(3)} (goal ≤ 1.05); ${items} LOS items recorded in all`);
   }
 
   // ---- GET /los on the loaded rows, quiet ----

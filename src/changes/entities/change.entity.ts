@@ -8,7 +8,7 @@ export type ChangeOp = (typeof CHANGE_OPS)[number];
 /**
  * One inventory change, written by the database triggers of the inventory tables in the transaction that made
  * it (migration ChangeFeedTriggers). Feed order is (xid, seq); a reader hands out only rows below its
- * snapshot's xmin, so a transaction that started earlier and commits later is never skipped (docs/change-feed.md).
+ * snapshot's xmin, so a transaction that started earlier and commits later is never skipped (README "Change feed").
  */
 @Entity('changes')
 @Index('ix_changes_account', ['accountId', 'xid', 'seq'], { where: 'account_id IS NOT NULL' })
