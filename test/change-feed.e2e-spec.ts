@@ -1,4 +1,5 @@
 import http from 'node:http';
+import request from 'supertest';
 import { Client } from 'pg';
 import { AvailabilityRepository } from '../src/inventory/availability.repository';
 import { BookingsRepository } from '../src/inventory/bookings.repository';
@@ -251,6 +252,28 @@ describe('change feed (section 10)', () => {
     await new Promise((r) => setTimeout(r, 300));
     resumed.close();
     expect(again.map((e) => JSON.parse(e.data).entityId)).toEqual(['cf-s2']);
+  });
+
+  it('shutting down ends open streams and long-polls (the HTTP server would otherwise wait for them)', async () => {
+    const second = await startTestApp({ WORKER: 'off' }, { shareDatabaseWith: ctx });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get(new URL('/changes/stream?cursor=latest', second.baseUrl), { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }, resolve).on('error', reject);
+    });
+    expect(res.statusCode).toBe(200);
+    const ended = new Promise<string>((resolve) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(text));
+      res.on('close', () => resolve(text));
+    });
+    const poll = request(second.app.getHttpServer()).get('/changes?cursor=latest&wait=30').set('Authorization', `Bearer ${ADMIN_TOKEN}`).then((r) => r, (e) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    await second.app.close();
+    expect(await ended).toMatch(/^: /);
+    const answered = await poll;
+    expect(answered.status).toBe(200);
+    expect(answered.body.items).toEqual([]);
   });
 
   it('an account key sees its own account\'s changes only; a listing that changes account leaves the old one with a delete', async () => {

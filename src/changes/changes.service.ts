@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import type { Tenant } from '../auth/principal';
 import { decodeFeedCursor, encodeFeedCursor, FeedPosition } from './change-cursor';
 import { ChangeFeedRepository, FeedFilter, FeedRead } from './change-feed.repository';
@@ -17,13 +17,16 @@ export function parseFeedStart(cursor: string | undefined, field = 'cursor'): Fe
 }
 
 @Injectable()
-export class ChangesService implements OnApplicationShutdown {
-  /** Aborted at shutdown: long-polls answer, streams end (clients resume with Last-Event-ID). */
+export class ChangesService implements BeforeApplicationShutdown {
+  /**
+   * Aborted before the HTTP server closes (it waits for open connections): long-polls answer, streams end and
+   * clients resume with Last-Event-ID.
+   */
   private readonly closing = new AbortController();
 
   constructor(private readonly feed: ChangeFeedRepository, private readonly notifier: ChangeNotifier) {}
 
-  onApplicationShutdown(): void {
+  beforeApplicationShutdown(): void {
     this.closing.abort();
   }
 
