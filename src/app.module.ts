@@ -12,6 +12,7 @@ import { IngestionModule } from './ingestion/ingestion.module';
 import { InventoryModule } from './inventory/inventory.module';
 import { OpsModule } from './ops/ops.module';
 import { PROVIDER_MODULES } from './providers/provider-modules';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
         ConnectionsModule,
         InventoryModule,
         ChangesModule,
+        SubscriptionsModule,
         IngestionModule,
         ...PROVIDER_MODULES,
       ],

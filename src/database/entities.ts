@@ -3,6 +3,7 @@ import { SyncarooGrantEntity } from '../providers/syncaroo/partner/entities/sync
 import { SyncarooTokenEntity } from '../providers/syncaroo/partner/entities/syncaroo-token.entity';
 import { ChangeEntity } from '../changes/entities/change.entity';
 import { ChangesHorizonEntity } from '../changes/entities/changes-horizon.entity';
+import { SubscriptionDeliveryEntity, SubscriptionEntity } from '../subscriptions/entities';
 import { AccountUserEntity } from '../accounts/entities/account-user.entity';
 import { AccountEntity } from '../accounts/entities/account.entity';
 import { ApiKeyEntity } from '../auth/entities/api-key.entity';
@@ -46,4 +47,6 @@ export const ENTITIES = [
   RateEntity,
   ChangeEntity,
   ChangesHorizonEntity,
+  SubscriptionEntity,
+  SubscriptionDeliveryEntity,
 ];

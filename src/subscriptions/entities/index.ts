@@ -1,0 +1,2 @@
+export { SubscriptionEntity } from './subscription.entity';
+export { SubscriptionDeliveryEntity } from './subscription-delivery.entity';
