@@ -10,6 +10,7 @@
 //   BENCH_CLAIM_SAMPLES=300  BENCH_CLAIM_MAX_SECONDS=15                  (claim cost: samples, and seconds, per row at most)
 //   BENCH_CLAIM_HISTORY=100000                                           (done events kept in inbound_events meanwhile)
 //   BENCH_EVENTS=5000  BENCH_ITEMS=500  BENCH_ROUNDS=2  BENCH_CONCURRENCY=8   (processing with a provider fetch)
+//   BENCH_PROC_FEED_AB=1                                                 (processing also with the change-feed triggers off)
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -169,9 +170,20 @@ if (SECTIONS.has('processing')) {
   const fake = await startProviderFake();
   const setup = { externalId: 9001, locationId: 'bench-loc-1', syncLoc: '61116b1ad9fa63170734b694', connectionId: null };
   const deps = { startApp, waitHealthy, stop, peakRssMb, adminToken: ADMIN_TOKEN };
+  // BENCH_PROC_FEED_AB=1: each round also runs the worker with the change-feed triggers disabled (their cost).
+  const feedTriggers = async (on) => {
+    const { rows } = await admin.query(`SELECT tgname, tgrelid::regclass::text AS t FROM pg_trigger WHERE tgname LIKE 'trg_changes_%'`);
+    for (const r of rows) await admin.query(`ALTER TABLE ${r.t} ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${r.tgname}`);
+  };
   for (let round = 1; round <= PROC.rounds; round++) {
     procResults.push(await runBareProcessing(db.url, fake, { ...PROC, round, setup, log }));
     procResults.push(await runAppProcessing(db.url, fake, deps, { ...PROC, round, webhookSecret: SECRET, setup, log }));
+    if (env.BENCH_PROC_FEED_AB === '1') {
+      await feedTriggers(false);
+      const r = await runAppProcessing(db.url, fake, deps, { ...PROC, round, webhookSecret: SECRET, setup, log });
+      await feedTriggers(true);
+      procResults.push({ ...r, name: `${r.name}, change-feed triggers off` });
+    }
   }
   fakeStats = await fake.stats();
   await fake.stop();
@@ -303,7 +315,7 @@ if (SECTIONS.has('processing')) {
   for (const r of procResults) {
     console.log(`| ${r.name} | ${r.round} | ${r.events} | ${r.done} | ${r.other}${r.why ? ` (${r.why.slice(0, 120)})` : ''} | ${r.gets} | ${r.resources} | ${fmt(r.seconds)} | ${int0(r.eps)} | ${fmt((r.cpu * 1000) / r.done, 2)} |`);
   }
-  const avgEps = (prefix) => { const rs = procResults.filter((r) => r.name.startsWith(prefix)); return rs.reduce((a, r) => a + r.eps, 0) / rs.length; };
+  const avgEps = (prefix) => { const rs = procResults.filter((r) => r.name.startsWith(prefix) && !r.name.endsWith('triggers off')); return rs.reduce((a, r) => a + r.eps, 0) / rs.length; };
   const appEps = avgEps('inventory-sync'), bareEps = avgEps('bare');
   const rss = procResults.filter((r) => r.rss !== null).map((r) => r.rss);
   console.log(`\ninventory-sync / bare = ${fmt(appEps / bareEps)} (${int0(appEps)} vs ${int0(bareEps)} events/s, mean of ${PROC.rounds} round${PROC.rounds > 1 ? 's' : ''}; goal ratio ≥ 0.7 and ≥ 1,000 events/s);`
