@@ -5,6 +5,7 @@ import { ChangesModule } from './changes/changes.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConnectionsModule } from './connections/connections.module';
+import { ConsoleModule } from './console/console.module';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './database/data-source.options';
 import { runMigrationsLocked } from './database/migrate';
@@ -37,6 +38,7 @@ export class AppModule {
         SubscriptionsModule,
         IngestionModule,
         ...PROVIDER_MODULES,
+        ConsoleModule,
       ],
     };
   }

@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Tenant } from '../auth/principal';
+import { decodeTimeIdCursor, Page, toPage } from '../common/pagination';
+import type { MinuteCount } from './svg-chart';
+
+/** Account scoping of the inbox, as EventsRepository applies it: an event is its connection's account's; events of no connection are global only. */
+const OWNED_EVENT = (param: string) => `(${param}::uuid IS NULL OR e.connection_id IN (SELECT c.id FROM connections c WHERE c.account_id = ${param}::uuid))`;
+const WAITING = `('pending', 'failed', 'processing')`;
+
+export interface OverviewStats {
+  total: number;
+  byStatus: Record<string, number>;
+  backlog: number;
+  held: number;
+  dead: number;
+  oldestPendingSeconds: number | null;
+  providers: Array<{ provider: string; byStatus: Record<string, number>; oldestPendingSeconds: number | null }>;
+}
+
+export interface ConnectionActivity {
+  lastWebhookAt: Date | null;
+  lastSuccessAt: Date | null;
+}
+
+export interface ConsoleKeyRow {
+  id: string;
+  name: string;
+  accountId: string | null;
+  scopes: string[];
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/**
+ * The console's own reads, which the REST API has no route for: overview counts, the per-minute chart, each
+ * connection's last activity, an account's API keys, a resource's LOS channels. Every method takes the
+ * signed-in principal's Tenant and filters by its account.
+ */
+@Injectable()
+export class ConsoleReadRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async overview(tenant: Tenant): Promise<OverviewStats> {
+    const rows: Array<{ provider: string; status: string; n: number; oldest: number | null }> = await this.dataSource.query(
+      `SELECT e.provider, e.status, count(*)::int AS n,
+              EXTRACT(EPOCH FROM now() - min(e.received_at) FILTER (WHERE e.status IN ${WAITING}))::float AS oldest
+         FROM inbound_events e WHERE ${OWNED_EVENT('$1')} GROUP BY e.provider, e.status ORDER BY e.provider`,
+      [tenant.accountId],
+    );
+    const stats: OverviewStats = { total: 0, byStatus: {}, backlog: 0, held: 0, dead: 0, oldestPendingSeconds: null, providers: [] };
+    const providers = new Map<string, OverviewStats['providers'][number]>();
+    for (const r of rows) {
+      stats.total += r.n;
+      stats.byStatus[r.status] = (stats.byStatus[r.status] ?? 0) + r.n;
+      if (['pending', 'failed', 'processing'].includes(r.status)) stats.backlog += r.n;
+      if (r.status === 'held') stats.held += r.n;
+      if (r.status === 'dead') stats.dead += r.n;
+      const p = providers.get(r.provider) ?? { provider: r.provider, byStatus: {}, oldestPendingSeconds: null };
+      p.byStatus[r.status] = r.n;
+      if (r.oldest !== null) {
+        p.oldestPendingSeconds = Math.max(p.oldestPendingSeconds ?? 0, r.oldest);
+        stats.oldestPendingSeconds = Math.max(stats.oldestPendingSeconds ?? 0, r.oldest);
+      }
+      providers.set(r.provider, p);
+    }
+    stats.providers = [...providers.values()];
+    return stats;
+  }
+
+  /** Events received per minute in the last `minutes`, by current status. */
+  async perMinute(tenant: Tenant, minutes = 60): Promise<MinuteCount[]> {
+    const rows: Array<{ minute: Date; status: string; n: number }> = await this.dataSource.query(
+      `SELECT date_trunc('minute', e.received_at) AS minute, e.status, count(*)::int AS n
+         FROM inbound_events e
+        WHERE e.received_at >= date_trunc('minute', now()) - make_interval(mins => $2::int - 1) AND ${OWNED_EVENT('$1')}
+        GROUP BY 1, 2`,
+      [tenant.accountId, minutes],
+    );
+    return rows.map((r) => ({ minute: new Date(r.minute), status: r.status, n: r.n }));
+  }
+
+  /** Last webhook received (resyncs are not webhooks) and last event done, per connection (of those the tenant may see). */
+  async connectionActivity(tenant: Tenant, connectionIds: string[]): Promise<Map<string, ConnectionActivity>> {
+    const out = new Map<string, ConnectionActivity>();
+    if (connectionIds.length === 0) return out;
+    const rows: Array<{ connection_id: string; last_webhook: Date | null; last_success: Date | null }> = await this.dataSource.query(
+      `SELECT e.connection_id, max(e.received_at) FILTER (WHERE e.event_type NOT IN ('resync', 'resync.item')) AS last_webhook, max(e.processed_at) FILTER (WHERE e.status = 'done') AS last_success
+         FROM inbound_events e WHERE e.connection_id = ANY($1::uuid[]) AND ${OWNED_EVENT('$2')} GROUP BY e.connection_id`,
+      [connectionIds, tenant.accountId],
+    );
+    for (const r of rows) out.set(r.connection_id, { lastWebhookAt: r.last_webhook, lastSuccessAt: r.last_success });
+    return out;
+  }
+
+  /** API keys, newest first: every key for a global tenant, else the account's own. Never the hash. */
+  async listKeys(tenant: Tenant, q: { limit?: number; cursor?: string }): Promise<Page<ConsoleKeyRow>> {
+    const limit = q.limit ?? 50;
+    const before = decodeTimeIdCursor(q.cursor);
+    const rows: Array<{ id: string; name: string; account_id: string | null; scopes: string[]; prefix: string; created_at: Date; key_time: string; expires_at: Date | null; last_used_at: Date | null }> =
+      await this.dataSource.query(
+        `SELECT id, name, account_id, scopes, prefix, created_at, expires_at, last_used_at,
+                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS key_time
+           FROM api_keys
+          WHERE ($1::uuid IS NULL OR account_id = $1::uuid)
+            AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+          ORDER BY created_at DESC, id DESC LIMIT $4`,
+        [tenant.accountId, before?.[0] ?? null, before?.[1] ?? null, limit + 1],
+      );
+    const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+    return toPage(rows, limit, (r) => ({
+      id: r.id, name: r.name, accountId: r.account_id, scopes: r.scopes, prefix: r.prefix,
+      createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at), lastUsedAt: iso(r.last_used_at),
+    }), (r) => [r.key_time, r.id]);
+  }
+
+  /** Whether the tenant may see (and so revoke) this key: 404 otherwise, as for any other account's item. */
+  async keyVisible(tenant: Tenant, id: string): Promise<boolean> {
+    const rows = await this.dataSource.query(`SELECT 1 FROM api_keys WHERE id = $1::uuid AND ($2::uuid IS NULL OR account_id = $2::uuid)`, [id, tenant.accountId]);
+    return rows.length > 0;
+  }
+
+  /** The LOS channels of a resource in a listing of the tenant's account. */
+  async losChannels(tenant: Tenant, resourceId: string): Promise<string[]> {
+    const rows: Array<{ channel: string }> = await this.dataSource.query(
+      `SELECT DISTINCT channel FROM los_rows
+        WHERE resource_id = $1 AND ($2::uuid IS NULL OR location_id IN (SELECT id FROM locations WHERE account_id = $2::uuid))
+        ORDER BY channel LIMIT 50`,
+      [resourceId, tenant.accountId],
+    );
+    return rows.map((r) => r.channel);
+  }
+
+  /** Account names for labels (a global tenant sees every account; an account its own). */
+  async accountNames(tenant: Tenant, limit = 500): Promise<Array<{ id: string; name: string }>> {
+    return this.dataSource.query(
+      `SELECT id, name FROM accounts WHERE ($1::uuid IS NULL OR id = $1::uuid) ORDER BY name, id LIMIT $2`, [tenant.accountId, limit]);
+  }
+}
