@@ -11,6 +11,7 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  *   fire only when a column the API shows differs.
  * - LOS rows are recorded per statement from its transition table, one item per (account, location, resource,
  *   channel) with the arrival range written: a 511,000-cell dataset is a few hundred items, not 511,000.
+ * - No NOTIFY: it serialises every writing transaction's commit (ChangeNotifier reads the sequence instead).
  * - A location that changes account: a `delete` for the old account, an `upsert` for the new, and its
  *   resources and LOS rows move with it (resources.account_id is also kept by trg_resources_account).
  */
@@ -23,7 +24,6 @@ CREATE FUNCTION record_change(p_account uuid, p_type text, p_op text, p_location
   INSERT INTO changes (account_id, type, op, location_id, resource_id, entity_id, dedupe_key)
   VALUES (p_account, p_type, p_op, p_location, p_resource, p_entity, p_key)
   ON CONFLICT (xid, dedupe_key) DO UPDATE SET op = EXCLUDED.op, location_id = EXCLUDED.location_id, resource_id = EXCLUDED.resource_id;
-  SELECT pg_notify('inventory_changes', '');
 $$;
 
 CREATE FUNCTION resource_account() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -129,25 +129,19 @@ CREATE TRIGGER trg_changes_rates_update AFTER UPDATE ON rates
 
 -- Availability: the resource's windows were replaced (AvailabilityRepository skips an identical replacement).
 CREATE FUNCTION changes_from_availability_new() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE n bigint;
 BEGIN
   INSERT INTO changes (account_id, type, op, location_id, resource_id, entity_id, dedupe_key)
   SELECT r.account_id, 'availability', 'upsert', r.location_id, r.id, r.id, change_key('availability', r.account_id, r.id)
     FROM (SELECT DISTINCT resource_id FROM new_rows) w JOIN resources r ON r.id = w.resource_id
   ON CONFLICT (xid, dedupe_key) DO NOTHING;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF n > 0 THEN PERFORM pg_notify('inventory_changes', ''); END IF;
   RETURN NULL;
 END $$;
 CREATE FUNCTION changes_from_availability_old() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE n bigint;
 BEGIN
   INSERT INTO changes (account_id, type, op, location_id, resource_id, entity_id, dedupe_key)
   SELECT r.account_id, 'availability', 'upsert', r.location_id, r.id, r.id, change_key('availability', r.account_id, r.id)
     FROM (SELECT DISTINCT resource_id FROM old_rows) w JOIN resources r ON r.id = w.resource_id
   ON CONFLICT (xid, dedupe_key) DO NOTHING;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF n > 0 THEN PERFORM pg_notify('inventory_changes', ''); END IF;
   RETURN NULL;
 END $$;
 CREATE TRIGGER trg_changes_availability_insert AFTER INSERT ON availability_windows
@@ -160,7 +154,6 @@ CREATE TRIGGER trg_changes_availability_delete AFTER DELETE ON availability_wind
 -- LOS: one item per (account, location, resource, channel) and statement, merged per transaction: the
 -- arrival range grows to cover every statement's, and an upsert wins over a delete.
 CREATE FUNCTION changes_from_los_upsert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE n bigint;
 BEGIN
   INSERT INTO changes (account_id, type, op, location_id, resource_id, entity_id, channel, arrival_from, arrival_to, dedupe_key)
   SELECT account_id, 'los', 'upsert', location_id, resource_id, resource_id, channel, min(arrival_date), max(arrival_date),
@@ -168,12 +161,9 @@ BEGIN
     FROM new_rows GROUP BY account_id, location_id, resource_id, channel
   ON CONFLICT (xid, dedupe_key) DO UPDATE SET op = 'upsert',
     arrival_from = least(changes.arrival_from, EXCLUDED.arrival_from), arrival_to = greatest(changes.arrival_to, EXCLUDED.arrival_to);
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF n > 0 THEN PERFORM pg_notify('inventory_changes', ''); END IF;
   RETURN NULL;
 END $$;
 CREATE FUNCTION changes_from_los_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE n bigint;
 BEGIN
   INSERT INTO changes (account_id, type, op, location_id, resource_id, entity_id, channel, arrival_from, arrival_to, dedupe_key)
   SELECT account_id, 'los', 'delete', location_id, resource_id, resource_id, channel, min(arrival_date), max(arrival_date),
@@ -181,14 +171,11 @@ BEGIN
     FROM old_rows GROUP BY account_id, location_id, resource_id, channel
   ON CONFLICT (xid, dedupe_key) DO UPDATE SET
     arrival_from = least(changes.arrival_from, EXCLUDED.arrival_from), arrival_to = greatest(changes.arrival_to, EXCLUDED.arrival_to);
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF n > 0 THEN PERFORM pg_notify('inventory_changes', ''); END IF;
   RETURN NULL;
 END $$;
 -- An UPDATE that moves cells (another resource, another account) takes them from the old key: a delete for
 -- the old groups first, then the new groups' upsert (which wins where the keys are the same).
 CREATE FUNCTION changes_from_los_update() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE n bigint;
 BEGIN
   -- Grouped first: the groups are few (one per resource and channel), the rows may be a million.
   INSERT INTO changes (account_id, type, op, location_id, resource_id, entity_id, channel, arrival_from, arrival_to, dedupe_key)
@@ -207,8 +194,6 @@ BEGIN
     FROM new_rows GROUP BY account_id, location_id, resource_id, channel
   ON CONFLICT (xid, dedupe_key) DO UPDATE SET op = 'upsert',
     arrival_from = least(changes.arrival_from, EXCLUDED.arrival_from), arrival_to = greatest(changes.arrival_to, EXCLUDED.arrival_to);
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF n > 0 THEN PERFORM pg_notify('inventory_changes', ''); END IF;
   RETURN NULL;
 END $$;
 CREATE TRIGGER trg_changes_los_insert AFTER INSERT ON los_rows

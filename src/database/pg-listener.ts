@@ -3,8 +3,8 @@ import { Client, type Pool } from 'pg';
 
 const RECONNECT_MS = 2000;
 
-/** Notification channels: the queue's (isq_after_insert, isq_refresh) and the change feed's (record_change). */
-export type PgChannel = 'inbound_events' | 'inventory_changes';
+/** Notification channels: the queue's (isq_after_insert, isq_refresh). */
+export type PgChannel = 'inbound_events';
 
 /**
  * LISTEN on one channel, so an idle loop (the worker, a feed waiter, subscription delivery) wakes when any
