@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Wakeup } from '../common/wakeup';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
@@ -43,8 +44,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   /** The events running now. */
   private runningEvents = new Map<string, ClaimedEvent>();
   private heartbeat: NodeJS.Timeout | null = null;
-  private wake: (() => void) | null = null;
-  private woken = false;
+  private readonly wakeup = new Wakeup();
   private loop: Promise<void> | null = null;
   private lastLoopAt = 0;
   /** Consecutive failed claims (0 = healthy). */
@@ -108,8 +108,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** New work may be there: skip the rest of the poll wait. */
   poke(): void {
-    if (this.wake) this.wake();
-    else this.woken = true;
+    this.wakeup.poke();
   }
 
   /**
@@ -130,7 +129,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       const room = 2 * concurrency - this.inFlight.size - this.ready.length;
       let idleFor = this.wakeups.listening ? IDLE_MS : POLL_MS;
       if (room >= halfBatch) {
-        this.woken = false;
+        this.wakeup.clear();
         let claimed: ClaimedEvent[] = [];
         try {
           const timer = this.metrics.claimDuration.startTimer();
@@ -160,7 +159,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
         if (claimed.length > 0 && claimed.length === room) continue;
       }
       // Every path through the loop awaits something: all slots busy must wait for a completion, not spin.
-      await this.nextWake(idleFor);
+      await this.wakeup.sleep(idleFor);
     }
   }
 
@@ -175,26 +174,6 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
       });
       this.inFlight.add(p);
     }
-  }
-
-  /** Resolves on the next poke (at once if one came since the last claim) or after `ms`. */
-  private nextWake(ms: number): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      // Still yield to timers and I/O, so a steady stream of pokes cannot starve them.
-      return new Promise((resolve) => setImmediate(resolve));
-    }
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 
   private async process(row: ClaimedEvent): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Wakeup } from '../common/wakeup';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EVERY_ACCOUNT } from '../auth/principal';
 import { decodeFeedCursor, encodeFeedCursor } from '../changes/change-cursor';
@@ -55,8 +56,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
-  private wake: (() => void) | null = null;
-  private woken = false;
+  private readonly wakeup = new Wakeup();
   private unsubscribe: (() => void) | null = null;
   private lastLoopAt = 0;
   private lastClaimAt = 0;
@@ -113,8 +113,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
 
   /** New work may be there (a change committed, a subscription created or resumed): look now. */
   poke(): void {
-    if (this.wake) this.wake();
-    else this.woken = true;
+    this.wakeup.poke();
   }
 
   private get policy() {
@@ -127,7 +126,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
       let idleFor = POLL_MS;
       const room = CONCURRENCY - this.inFlight.size;
       if (room > 0) {
-        this.woken = false;
+        this.wakeup.clear();
         const gap = this.lastClaimAt + MIN_CLAIM_GAP_MS - Date.now();
         if (gap > 0) await new Promise((r) => setTimeout(r, gap));
         this.lastClaimAt = Date.now();
@@ -150,7 +149,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
           }
         }
       }
-      await this.nextWake(idleFor);
+      if (this.running) await this.wakeup.sleep(idleFor);
     }
   }
 
@@ -166,24 +165,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
         this.poke();
       });
     this.inFlight.add(p);
-  }
-
-  private nextWake(ms: number): Promise<void> {
-    if (this.woken || !this.running) {
-      this.woken = false;
-      return new Promise((resolve) => setImmediate(resolve));
-    }
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 
   /** One step of one leased subscription: (re)send its pending delivery, or make the next one from the feed. */
