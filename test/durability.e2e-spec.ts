@@ -13,6 +13,12 @@ const providerEnv = {
   STRATECH_API_URL: 'http://127.0.0.1:9', STRATECH_TOKEN_URL: 'http://127.0.0.1:9/{organizationReference}/token',
 };
 
+/** Exit code 0 after SIGTERM; otherwise the failure shows the end of the process's output (why it did not). */
+async function expectCleanExit(server: { exited: Promise<number | null>; output(): string }): Promise<void> {
+  const code = await server.exited;
+  if (code !== 0) throw new Error(`exit code ${code} after SIGTERM; output:\n${server.output().replace(/token[^\n]*/gi, 'token …').slice(-3000)}`);
+}
+
 describe('durability', () => {
   afterEach(stopChildServers);
 
@@ -62,7 +68,7 @@ describe('durability', () => {
     const done = await client.query(`SELECT count(*)::int AS n FROM inbound_events WHERE id = ANY($1::uuid[]) AND status = 'ignored'`, [answered]);
     expect(done.rows[0].n).toBe(answered.length);
     second.proc.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
+    await expectCleanExit(second);
     await client.end();
     await db.drop();
   });
@@ -91,7 +97,7 @@ describe('durability', () => {
       const body = (await list.json()) as { items: Array<{ externalId: string }> };
       expect(body.items.map((c) => c.externalId)).toEqual(['555']);
       second.proc.kill('SIGTERM');
-      expect(await second.exited).toBe(0);
+      await expectCleanExit(second);
       expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
