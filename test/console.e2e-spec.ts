@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import request from 'supertest';
 import { IntakeService } from '../src/ingestion/intake.service';
+import { WebhookReceiver } from './fakes/webhook-receiver.server';
 import { ADMIN_TOKEN, startTestApp, TestContext } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
 /**
  * The web console (CONTRACT 11): HTTP-level checks with supertest, then a real Chromium driven step by step
- * through test/support/console-browser.child.mjs. CONSOLE_SCREENSHOTS=1 saves docs/console-*.png.
+ * through test/support/console-browser.child.mjs. CONSOLE_SCREENSHOTS=1 saves docs/console-subscriptions.png (the other screenshots come from
+ * the demo: `node test/support/console-browser.child.mjs --demo-screenshots`).
  */
 const SHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
 const shot = (name: string) => join(__dirname, '..', 'docs', `console-${name}.png`);
@@ -61,10 +63,13 @@ describe('console (CONTRACT 11)', () => {
   let accountA: string;
   let accountB: string;
   let bConnection: string;
+  let receiver: WebhookReceiver;
   const bLocation = 'console-beta-loc';
 
   beforeAll(async () => {
-    ctx = await startTestApp();
+    // Subscriptions deliver to a loopback receiver over plain http.
+    ctx = await startTestApp({ SUBSCRIPTIONS_ALLOW_HTTP: 'true', SUBSCRIPTIONS_ALLOW_PRIVATE: 'true' });
+    receiver = await WebhookReceiver.start();
     accountA = (await ctx.admin.post('/admin/accounts').send({ name: 'Acme coworking' }).expect(201)).body.id;
     accountB = (await ctx.admin.post('/admin/accounts').send({ name: 'Beta desks' }).expect(201)).body.id;
     await ctx.admin.post(`/admin/accounts/${accountA}/users`).send({ email: 'ops@acme.test', password: 'acme password 123' }).expect(201);
@@ -73,6 +78,7 @@ describe('console (CONTRACT 11)', () => {
     await ctx.admin.post(`/admin/connections/${bConnection}/locations`).send({ locationId: bLocation, externalId: 'rst_beta', name: 'Beta park' }).expect(201);
   });
   afterAll(async () => {
+    await receiver?.close();
     await ctx.close();
   });
 
@@ -86,7 +92,8 @@ describe('console (CONTRACT 11)', () => {
 
   describe('over HTTP', () => {
     it('redirects every console page to the sign-in page without a session (htmx gets HX-Redirect)', async () => {
-      for (const path of ['/console', '/console/connections', '/console/events', '/console/keys', '/console/inventory', `/console/connections/${bConnection}`]) {
+      for (const path of ['/console', '/console/connections', '/console/events', '/console/keys', '/console/inventory', `/console/connections/${bConnection}`,
+        '/console/subscriptions', '/console/accounts', `/console/accounts/${accountA}`]) {
         const res = await ctx.http().get(path);
         expect({ path, status: res.status, location: res.headers.location }).toEqual({ path, status: 303, location: '/console/login' });
       }
@@ -198,6 +205,83 @@ describe('console (CONTRACT 11)', () => {
       expect(await ctx.db.query(`SELECT account_id FROM api_keys WHERE name = 'own account only'`)).toEqual([{ account_id: accountA }]);
     });
 
+    it('an account user gets 403 for the accounts screens and the bulk replay, and 404 for another account\'s subscription', async () => {
+      const server = ctx.app.getHttpServer();
+      const bSub = (await ctx.admin.post('/admin/subscriptions').send({ url: 'http://127.0.0.1:9/beta', accountId: accountB, description: 'beta index' }).expect(201)).body;
+      const globalSub = (await ctx.admin.post('/admin/subscriptions').send({ url: 'http://127.0.0.1:9/global', description: 'global index' }).expect(201)).body;
+      const login = await ctx.http().post('/auth/login').send({ email: 'ops@acme.test', password: 'acme password 123' }).expect(200);
+      const userCookie = (login.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+      const csrf = (await request(server).get('/auth/session').set('Cookie', userCookie).expect(200)).body.csrfToken;
+      const get = (path: string) => request(server).get(path).set('Cookie', userCookie);
+      const send = (method: 'post' | 'delete', path: string) => request(server)[method](path).set('Cookie', userCookie).set('x-csrf-token', csrf).set('HX-Request', 'true');
+
+      for (const path of ['/console/accounts', `/console/accounts/${accountA}`, '/console/events-replay-dead']) {
+        const res = await get(path);
+        expect({ path, status: res.status }).toEqual({ path, status: 403 });
+        expect(res.text).toContain('id="error"');
+      }
+      expect((await send('post', '/console/accounts').type('form').send({ name: 'sneaky' })).status).toBe(403);
+      expect((await send('post', `/console/accounts/${accountA}/users`).type('form').send({ email: 'x@acme.test', password: 'a long password 1' })).status).toBe(403);
+      expect((await send('post', '/console/events-replay-dead')).status).toBe(403);
+      expect(await ctx.db.query(`SELECT 1 FROM accounts WHERE name = 'sneaky'`)).toEqual([]);
+      // The nav has no Accounts link for an account user.
+      expect((await get('/console').expect(200)).text).not.toContain('href="/console/accounts"');
+
+      // B's subscription and the global one: not listed, 404 to open, change, rotate or delete.
+      const list = await get('/console/subscriptions').expect(200);
+      expect(list.text).not.toContain(bSub.id);
+      expect(list.text).not.toContain(globalSub.id);
+      expect(list.text).not.toContain('id="sub-account"');
+      for (const id of [bSub.id, globalSub.id]) {
+        expect((await get(`/console/subscriptions/${id}`)).status).toBe(404);
+        expect((await send('post', `/console/subscriptions/${id}/status`).type('form').send({ status: 'paused' })).status).toBe(404);
+        expect((await send('post', `/console/subscriptions/${id}/rotate-secret`)).status).toBe(404);
+        expect((await send('delete', `/console/subscriptions/${id}`)).status).toBe(404);
+      }
+      expect((await get('/console/subscriptions/not-a-uuid')).status).toBe(400);
+      expect(await ctx.db.query(`SELECT status FROM subscriptions WHERE id = ANY($1::uuid[]) ORDER BY created_at`, [[bSub.id, globalSub.id]])).toEqual([{ status: 'active' }, { status: 'active' }]);
+      // An account user's subscription is its own account's, whatever the form says; the target rules apply (400 naming url).
+      const own = await send('post', '/console/subscriptions').type('form').send({ url: 'http://127.0.0.1:9/acme', accountId: accountB, description: 'acme via form' });
+      expect(own.status).toBe(200);
+      expect(await ctx.db.query(`SELECT account_id FROM subscriptions WHERE description = 'acme via form'`)).toEqual([{ account_id: accountA }]);
+      const bad = await send('post', '/console/subscriptions').type('form').send({ url: 'ftp://example.com/x' });
+      expect(bad.status).toBe(400);
+      expect(bad.text).toContain('<code>url</code>');
+
+      // The admin sees all three.
+      const { cookie } = await adminSession();
+      const all = await request(server).get('/console/subscriptions').set('Cookie', cookie).expect(200);
+      for (const id of [bSub.id, globalSub.id]) expect(all.text).toContain(`data-subscription-id="${id}"`);
+      for (const id of [bSub.id, globalSub.id]) await ctx.admin.delete(`/admin/subscriptions/${id}`).expect(204);
+      const [{ id: ownId }] = await ctx.db.query(`SELECT id FROM subscriptions WHERE description = 'acme via form'`);
+      await ctx.admin.delete(`/admin/subscriptions/${ownId}`).expect(204);
+    });
+
+    it('shows a subscription\'s deliveries log (status, attempts, last status and error, times) in cursor pages, newest first', async () => {
+      const server = ctx.app.getHttpServer();
+      // Paused: the worker leaves it alone; its log is written here as the worker would have.
+      const sub = (await ctx.admin.post('/admin/subscriptions').send({ url: 'http://127.0.0.1:9/log', accountId: accountA, description: 'log pages' }).expect(201)).body;
+      await ctx.admin.patch(`/admin/subscriptions/${sub.id}`).send({ status: 'paused' }).expect(200);
+      await ctx.db.query(
+        `INSERT INTO subscription_deliveries (id, subscription_id, webhook_id, status, attempts, cursor, change_count, body, last_status, last_error, created_at, delivered_at)
+         SELECT gen_random_uuid(), $1, 'msg_console_' || n, CASE WHEN n = 53 THEN 'failed' ELSE 'succeeded' END, CASE WHEN n = 53 THEN 4 ELSE 1 END,
+                'c' || n, n, '{}', CASE WHEN n = 53 THEN 503 ELSE 200 END, CASE WHEN n = 53 THEN 'HTTP 503 from the receiver' END,
+                now() - make_interval(mins => 60 - n), CASE WHEN n = 53 THEN NULL ELSE now() - make_interval(mins => 60 - n) END
+           FROM generate_series(1, 53) n ORDER BY n`, [sub.id]);
+      const { cookie } = await adminSession();
+      const first = await request(server).get(`/console/subscriptions/${sub.id}`).set('Cookie', cookie).expect(200);
+      const rows = (html: string) => [...html.matchAll(/<td class="mono">(msg_console_\d+)<\/td>/g)].map((m) => m[1]);
+      expect(rows(first.text)).toEqual(Array.from({ length: 50 }, (_, i) => `msg_console_${53 - i}`));
+      expect(first.text).toContain('HTTP 503 from the receiver');
+      expect(first.text).toContain('<span class="status failed">failed</span>');
+      const next = /id="next-page" href="([^"]+)"/.exec(first.text)![1].replace(/&amp;/g, '&');
+      const second = await request(server).get(next).set('Cookie', cookie).expect(200);
+      expect(rows(second.text)).toEqual(['msg_console_3', 'msg_console_2', 'msg_console_1']);
+      expect(second.text).not.toContain('id="next-page"');
+      expect((await request(server).get(`/console/subscriptions/${sub.id}?cursor=forged!`).set('Cookie', cookie)).status).toBe(400);
+      await ctx.admin.delete(`/admin/subscriptions/${sub.id}`).expect(204);
+    });
+
     it('keeps console routes out of the OpenAPI document', async () => {
       const doc = (await ctx.http().get('/docs-json').expect(200)).body;
       expect(Object.keys(doc.paths).filter((p) => p.startsWith('/console'))).toEqual([]);
@@ -272,11 +356,9 @@ describe('console (CONTRACT 11)', () => {
       // The overview counts it.
       await browser.call('goto', { url: url('/console') });
       expect(await browser.call('exists', { selector: 'svg.events-chart rect' })).toBe(true);
-      if (SHOTS) await browser.call('screenshot', { path: shot('overview') });
 
       await browser.call('goto', { url: url(`/console/events?connectionId=${connectionId}`) });
       expect(await browser.call('exists', { selector: `tr[data-event-id="${eventId}"]` })).toBe(true);
-      if (SHOTS) await browser.call('screenshot', { path: shot('events') });
       await browser.call('goto', { url: url('/console/events?status=done&provider=lockme') });
       expect(await browser.call('exists', { selector: `tr[data-event-id="${eventId}"]` })).toBe(false);
 
@@ -295,7 +377,6 @@ describe('console (CONTRACT 11)', () => {
       await browser.call('goto', { url: url('/console/connections') });
       expect(await browser.call('exists', { selector: `tr[data-connection-id="${connectionId}"]` })).toBe(true);
       expect(await browser.call('exists', { selector: `tr[data-connection-id="${bConnection}"]` })).toBe(true);
-      if (SHOTS) await browser.call('screenshot', { path: shot('connections') });
       await browser.call('goto', { url: url('/console/inventory') });
       expect(await browser.call('exists', { selector: 'tr[data-location-id="console-acme-zuid"]' })).toBe(true);
       await browser.call('goto', { url: url('/console/inventory/locations/console-acme-zuid') });
@@ -305,7 +386,6 @@ describe('console (CONTRACT 11)', () => {
       const grid = await browser.call<string>('text', { selector: '#los-grid' });
       expect(grid).toContain('2027-04-01');
       expect(grid).toContain('199.5');
-      if (SHOTS) await browser.call('screenshot', { path: shot('inventory') });
 
       // An API key: shown once, works, revoked, then refused.
       await browser.call('goto', { url: url('/console/keys') });
@@ -362,6 +442,203 @@ describe('console (CONTRACT 11)', () => {
       expect(out.url).toBe(url('/console/login'));
       expect((await browser.call<string[]>('consoleMessages')).filter((m) => /Content Security Policy|pageerror/i.test(m))).toEqual([]);
     }, 60000);
+
+    async function signIn(as: { email: string; password: string } | 'admin'): Promise<void> {
+      await browser.call('clearCookies');
+      await browser.call('goto', { url: url('/console/login') });
+      if (as === 'admin') {
+        await browser.call('fill', { selector: '#adminToken', value: ADMIN_TOKEN });
+        expect((await browser.call('click', { selector: '#sign-in-admin', nav: true })).url).toBe(url('/console'));
+      } else {
+        await browser.call('fill', { selector: '#email', value: as.email });
+        await browser.call('fill', { selector: '#password', value: as.password });
+        expect((await browser.call('click', { selector: '#sign-in-user', nav: true })).url).toBe(url('/console'));
+      }
+    }
+
+    it('subscriptions (account user): creates one and sees its secret once, sees a delivery for a change, rotates the secret, pauses, activates and deletes it', async () => {
+      await signIn({ email: 'ops@acme.test', password: 'acme password 123' });
+      await browser.call('goto', { url: url('/console/subscriptions') });
+      expect(await browser.call('exists', { selector: '#sub-account' })).toBe(false);
+      await browser.call('fill', { selector: '#sub-url', value: receiver.url });
+      await browser.call('fill', { selector: '#sub-description', value: 'acme search index' });
+      await browser.call('check', { selector: '#sub-type-location' });
+      await browser.call('click', { selector: '#create-subscription-submit' });
+      await browser.call('waitForText', { selector: '#new-secret', text: 'shown only this once' });
+      const secret = (await browser.call<string>('text', { selector: '#new-secret-value' })).trim();
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
+      receiver.secrets = [secret];
+      const [sub] = await ctx.db.query(`SELECT id, account_id, types, status, url FROM subscriptions WHERE description = 'acme search index'`);
+      expect(sub).toEqual({ id: expect.any(String), account_id: accountA, types: ['location'], status: 'active', url: receiver.url });
+
+      // Shown once: neither the subscription's page nor the list carries it again.
+      await browser.call('click', { selector: '#new-subscription-link', nav: true });
+      expect(await browser.call('url')).toBe(url(`/console/subscriptions/${sub.id}`));
+      expect(await browser.call('text', { selector: 'body' })).not.toContain(secret);
+      await browser.call('goto', { url: url('/console/subscriptions') });
+      expect(await browser.call('exists', { selector: `tr[data-subscription-id="${sub.id}"]` })).toBe(true);
+      expect(await browser.call('text', { selector: 'body' })).not.toContain(secret);
+
+      // A change of the account (a new listing, through the admin API) → a signed delivery, shown in the log.
+      const delivered = (entityId: string) => waitFor(async () => receiver.received.find((r) =>
+        r.json?.subscriptionId === sub.id && r.answered === 200 && r.json.changes.some((c: { entityId: string }) => c.entityId === entityId)), 20000);
+      await ctx.admin.put(`/admin/accounts/${accountA}/locations/console-acme-sub-1`).send({ name: 'Acme Noord' }).expect(201);
+      const first = await delivered('console-acme-sub-1');
+      expect(first.verifiedBy).toEqual([0]);
+      expect(first.json.changes.every((c: { type: string }) => c.type === 'location')).toBe(true);
+      const logShows = async (text: string) => waitFor(async () => {
+        await browser.call('goto', { url: url(`/console/subscriptions/${sub.id}`) });
+        const log = await browser.call<string>('text', { selector: '#deliveries' });
+        return log.includes(text) && log;
+      }, 20000);
+      const log = await logShows('succeeded');
+      expect(log).toContain(first.headers['webhook-id']);
+      expect(await browser.call('text', { selector: `#deliveries tr[data-delivery-id] td.num:nth-of-type(5)` })).toBe('200');
+
+      // Rotate: a new secret, shown once; the next delivery is signed with both.
+      await browser.call('click', { selector: '#rotate' });
+      await browser.call('waitForText', { selector: '#new-secret', text: 'Secret rotated' });
+      const rotated = (await browser.call<string>('text', { selector: '#new-secret-value' })).trim();
+      expect(rotated).toMatch(/^whsec_/);
+      expect(rotated).not.toBe(secret);
+      receiver.secrets = [secret, rotated];
+      await ctx.admin.put(`/admin/accounts/${accountA}/locations/console-acme-sub-2`).send({ name: 'Acme Oost' }).expect(201);
+      expect((await delivered('console-acme-sub-2')).verifiedBy).toEqual([0, 1]);
+      await browser.call('goto', { url: url(`/console/subscriptions/${sub.id}`) });
+      expect(await browser.call('text', { selector: 'body' })).not.toContain(rotated);
+      if (SHOTS) {
+        await browser.call('goto', { url: url(`/console/subscriptions/${sub.id}`) });
+        await browser.call('screenshot', { path: shot('subscriptions') });
+      }
+
+      // Pause and activate again.
+      await browser.call('click', { selector: '#pause', nav: true });
+      expect(await browser.call('text', { selector: '#subscription-status' })).toContain('paused');
+      expect(await ctx.db.query(`SELECT status FROM subscriptions WHERE id = $1`, [sub.id])).toEqual([{ status: 'paused' }]);
+      await browser.call('click', { selector: '#activate', nav: true });
+      expect(await browser.call('text', { selector: '#subscription-status' })).toContain('active');
+
+      // Delete → the list; gone with its log.
+      expect((await browser.call('click', { selector: '#delete-subscription', nav: true })).url).toBe(url('/console/subscriptions'));
+      expect(await browser.call('exists', { selector: `tr[data-subscription-id="${sub.id}"]` })).toBe(false);
+      expect(await ctx.db.query(`SELECT 1 FROM subscriptions WHERE id = $1`, [sub.id])).toEqual([]);
+      expect((await browser.call<string[]>('consoleMessages')).filter((m) => /Content Security Policy|pageerror/i.test(m))).toEqual([]);
+    }, 90000);
+
+    it('accounts (admin): creates an account, claims and releases listings, creates users and deletes one; the new user signs in to its account only', async () => {
+      await signIn('admin');
+      await browser.call('goto', { url: url('/console/accounts') });
+      expect(await browser.call('exists', { selector: `tr[data-account-id="${accountA}"]` })).toBe(true);
+      await browser.call('fill', { selector: '#account-name', value: 'Gamma parks' });
+      await browser.call('fill', { selector: '#account-external-id', value: 'gamma-console' });
+      const created = await browser.call('click', { selector: '#create-account-submit', nav: true });
+      const gamma = /\/console\/accounts\/([0-9a-f-]{36})$/.exec(created.url)![1];
+      expect(await ctx.db.query(`SELECT name, external_id FROM accounts WHERE id = $1`, [gamma])).toEqual([{ name: 'Gamma parks', external_id: 'gamma-console' }]);
+
+      // Listings: claim two, release one; another account's location is refused (409 in place).
+      for (const [id, name] of [['console-gamma-1', 'Gamma Veluwe'], ['console-gamma-tmp', 'Temporary']]) {
+        await browser.call('fill', { selector: '#claim-location-id', value: id });
+        await browser.call('fill', { selector: '#claim-name', value: name });
+        await browser.call('fill', { selector: '#claim-timezone', value: 'Europe/Amsterdam' });
+        await browser.call('click', { selector: '#claim-submit', nav: true });
+        expect(await browser.call('exists', { selector: `#account-locations tr[data-location-id="${id}"]` })).toBe(true);
+      }
+      await browser.call('click', { selector: 'tr[data-location-id="console-gamma-tmp"] button.release', nav: true });
+      expect(await browser.call('exists', { selector: 'tr[data-location-id="console-gamma-tmp"]' })).toBe(false);
+      expect(await ctx.db.query(`SELECT id, account_id FROM locations WHERE id IN ('console-gamma-1', 'console-gamma-tmp') ORDER BY id`))
+        .toEqual([{ id: 'console-gamma-1', account_id: gamma }, { id: 'console-gamma-tmp', account_id: null }]);
+      await browser.call('fill', { selector: '#claim-location-id', value: bLocation });
+      await browser.call('click', { selector: '#claim-submit' });
+      expect(await browser.call('waitForText', { selector: '#account-action', text: 'another account' })).toContain(bLocation);
+      expect(await ctx.db.query(`SELECT account_id FROM locations WHERE id = $1`, [bLocation])).toEqual([{ account_id: accountB }]);
+
+      // Users: a short password is refused in place; two created, one deleted.
+      await browser.call('fill', { selector: '#user-email', value: 'short@gamma.test' });
+      await browser.call('fill', { selector: '#user-password', value: 'too short' });
+      await browser.call('click', { selector: '#create-user-submit' });
+      // (the browser's own minlength check may stop the submit; either way nothing is created)
+      expect(await ctx.db.query(`SELECT 1 FROM account_users WHERE email = 'short@gamma.test'`)).toEqual([]);
+      for (const email of ['ops@gamma.test', 'temp@gamma.test']) {
+        await browser.call('fill', { selector: '#user-email', value: email });
+        await browser.call('fill', { selector: '#user-password', value: 'gamma password 123' });
+        await browser.call('click', { selector: '#create-user-submit', nav: true });
+      }
+      const users = await ctx.db.query(`SELECT id, email FROM account_users WHERE account_id = $1 ORDER BY email`, [gamma]);
+      expect(users.map((u: { email: string }) => u.email)).toEqual(['ops@gamma.test', 'temp@gamma.test']);
+      const temp = users.find((u: { email: string }) => u.email === 'temp@gamma.test');
+      await browser.call('click', { selector: `tr[data-user-id="${temp.id}"] button.delete-user`, nav: true });
+      expect(await browser.call('exists', { selector: `tr[data-user-id="${temp.id}"]` })).toBe(false);
+      expect(await ctx.db.query(`SELECT 1 FROM account_users WHERE id = $1`, [temp.id])).toEqual([]);
+      await browser.call('goto', { url: url('/console/accounts') });
+      expect(await browser.call('text', { selector: `tr[data-account-id="${gamma}"]` })).toContain('Gamma parks');
+
+      // The new user signs in and sees Gamma's listing only; the accounts screen is closed to it.
+      await browser.call('click', { selector: '#logout', nav: true });
+      await signIn({ email: 'ops@gamma.test', password: 'gamma password 123' });
+      expect(await browser.call('text', { selector: '#who' })).toBe('ops@gamma.test');
+      expect(await browser.call('exists', { selector: 'header a[href="/console/accounts"]' })).toBe(false);
+      await browser.call('goto', { url: url('/console/inventory') });
+      expect(await browser.call('exists', { selector: 'tr[data-location-id="console-gamma-1"]' })).toBe(true);
+      expect(await browser.call('exists', { selector: 'tr[data-location-id="console-acme-zuid"]' })).toBe(false);
+      const closed = await browser.call('goto', { url: url('/console/accounts') });
+      expect(closed.status).toBe(403);
+      expect(await browser.call('text', { selector: '#error' })).toContain('403');
+      expect((await browser.call('goto', { url: url(`/console/accounts/${gamma}`) })).status).toBe(403);
+      // Another account's subscription: 404, as a missing one.
+      const acmeSub = (await ctx.admin.post('/admin/subscriptions').send({ url: 'http://127.0.0.1:9/acme', accountId: accountA, description: 'acme only' }).expect(201)).body;
+      const hidden = await browser.call('goto', { url: url(`/console/subscriptions/${acmeSub.id}`) });
+      expect(hidden.status).toBe(404);
+      expect(await browser.call('text', { selector: '#error' })).toContain('404');
+      await browser.call('goto', { url: url('/console/subscriptions') });
+      expect(await browser.call('exists', { selector: `tr[data-subscription-id="${acmeSub.id}"]` })).toBe(false);
+      await ctx.admin.delete(`/admin/subscriptions/${acmeSub.id}`).expect(204);
+      expect((await browser.call<string[]>('consoleMessages')).filter((m) => /Content Security Policy|pageerror/i.test(m))).toEqual([]);
+    }, 90000);
+
+    it('events (admin): bulk replay of dead events shows the count first, then replays; the overview labels the lag and connections link to their events', async () => {
+      // Lockme is not configured here: its events are retried (RETRY_SCHEDULE 0.05,0.1,0.2 s) and end dead.
+      const answers = await ctx.app.get(IntakeService).enqueue(Array.from({ length: 3 }, (_, i) => ({
+        provider: 'lockme' as const, eventType: 'console.dead', connectionId: null, partitionKey: `lockme:console-dead:${i}`, priority: 5, payload: { n: i },
+      })));
+      const ids = answers.map((a) => a.eventId);
+      const deadRows = () => ctx.db.query(`SELECT id, status, processed_at FROM inbound_events WHERE id = ANY($1::uuid[])`, [ids]);
+      const before: Array<{ processed_at: Date }> = await waitFor(async () => {
+        const rows = await deadRows();
+        return rows.length === 3 && rows.every((r: { status: string }) => r.status === 'dead') && rows;
+      }, 20000);
+      const [{ n: deadLockme }] = await ctx.db.query(`SELECT count(*)::int AS n FROM inbound_events WHERE status = 'dead' AND provider = 'lockme'`);
+      expect(deadLockme).toBe(3);
+
+      await signIn('admin');
+      // Overview: the per-provider lag column and links to the provider's (dead) events.
+      expect(await browser.call('text', { selector: '#by-provider tr:first-child' })).toContain('lag');
+      expect(await browser.call('exists', { selector: 'tr[data-provider="lockme"] td.lag' })).toBe(true);
+      expect(await browser.call('exists', { selector: 'tr[data-provider="lockme"] a.dead-link' })).toBe(true);
+      expect(await browser.call('text', { selector: '#totals' })).toContain('lag');
+
+      // Connections: each row links to its events.
+      await browser.call('goto', { url: url('/console/connections') });
+      const toEvents = await browser.call('click', { selector: `tr[data-connection-id="${bConnection}"] a.events-link`, nav: true });
+      expect(toEvents.url).toBe(url(`/console/events?connectionId=${bConnection}`));
+      expect(await browser.call('exists', { selector: 'tr[data-event-id]' })).toBe(true);
+
+      // The count first: nothing is replayed by counting.
+      await browser.call('goto', { url: url('/console/events?provider=lockme&status=dead') });
+      for (const id of ids) expect(await browser.call('exists', { selector: `tr[data-event-id="${id}"]` })).toBe(true);
+      await browser.call('select', { selector: '#replay-dead-provider', value: 'lockme' });
+      await browser.call('click', { selector: '#replay-dead-count' });
+      expect(await browser.call('waitForText', { selector: '#replay-dead-result', text: 'match' })).toContain('dead events of lockme match');
+      expect(await browser.call('text', { selector: '#dead-count' })).toBe('3');
+      expect((await deadRows()).every((r: { status: string }) => r.status === 'dead')).toBe(true);
+
+      // Then the confirm button replays them (they run again: processed anew).
+      await browser.call('click', { selector: '#replay-dead-confirm' });
+      expect(await browser.call('waitForText', { selector: '#replay-dead-result', text: 'Replayed' })).toContain('Replayed 3 dead events of lockme; 0 skipped as stale');
+      const lastBefore = Math.max(...before.map((r) => new Date(r.processed_at).getTime()));
+      await waitFor(async () => (await deadRows()).every((r: { status: string; processed_at: Date | null }) =>
+        r.status === 'dead' && r.processed_at !== null && new Date(r.processed_at).getTime() > lastBefore), 20000);
+      expect((await browser.call<string[]>('consoleMessages')).filter((m) => /Content Security Policy|pageerror/i.test(m))).toEqual([]);
+    }, 90000);
   });
 
   async function seedInventory(connectionId: string, locationId: string): Promise<void> {

@@ -139,4 +139,39 @@ export class ConsoleReadRepository {
     return this.dataSource.query(
       `SELECT id, name FROM accounts WHERE ($1::uuid IS NULL OR id = $1::uuid) ORDER BY name, id LIMIT $2`, [tenant.accountId, limit]);
   }
+  /** Per account: its users, listings and connections (the accounts list; admin only, so no tenant). */
+  async accountCounts(accountIds: string[]): Promise<Record<string, { users: number; locations: number; connections: number }>> {
+    if (accountIds.length === 0) return {};
+    const rows: Array<{ id: string; users: number; locations: number; connections: number }> = await this.dataSource.query(
+      `SELECT a.id,
+              (SELECT count(*)::int FROM account_users u WHERE u.account_id = a.id) AS users,
+              (SELECT count(*)::int FROM locations l WHERE l.account_id = a.id) AS locations,
+              (SELECT count(*)::int FROM connections c WHERE c.account_id = a.id) AS connections
+         FROM accounts a WHERE a.id = ANY($1::uuid[])`,
+      [accountIds],
+    );
+    return Object.fromEntries(rows.map((r) => [r.id, { users: r.users, locations: r.locations, connections: r.connections }]));
+  }
+
+  /** Which of these locations a connection maps (a mapped listing cannot be released): location id → connection id. */
+  async mappedLocations(locationIds: string[]): Promise<Record<string, string>> {
+    if (locationIds.length === 0) return {};
+    const rows: Array<{ location_id: string; connection_id: string }> = await this.dataSource.query(
+      `SELECT location_id, connection_id FROM location_mappings WHERE location_id = ANY($1::text[])`, [locationIds]);
+    return Object.fromEntries(rows.map((r) => [r.location_id, r.connection_id]));
+  }
+
+  /**
+   * Dead events a bulk replay of `provider` (null = every provider) would take, and how many of them it would
+   * skip as stale (a later event of the same item is done) — the same conditions as isq_replay_dead.
+   */
+  async deadEvents(tenant: Tenant, provider: string | null): Promise<{ dead: number; stale: number }> {
+    const [row]: Array<{ dead: number; stale: number }> = await this.dataSource.query(
+      `SELECT count(*)::int AS dead,
+              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM inbound_events l WHERE l.partition_key = e.partition_key AND l.seq > e.seq AND l.status = 'done'))::int AS stale
+         FROM inbound_events e WHERE e.status = 'dead' AND ($1::text IS NULL OR e.provider = $1) AND ${OWNED_EVENT('$2')}`,
+      [provider, tenant.accountId],
+    );
+    return row;
+  }
 }

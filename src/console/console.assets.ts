@@ -59,12 +59,14 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 form.inline{display:inline}
 form.box{background:#fff;border:1px solid #e0e4ea;border-radius:6px;padding:12px 14px;margin:8px 0}
 form.box label{display:inline-block;margin:4px 12px 4px 0}
+div.box{background:#fff;border:1px solid #e0e4ea;border-radius:6px;padding:12px 14px;margin:8px 0}
 input,select{font:inherit;padding:4px 6px;border:1px solid #b9c0cc;border-radius:4px}
 button{font:inherit;padding:4px 12px;border:1px solid #3756a6;background:#3d63c9;color:#fff;border-radius:4px;cursor:pointer}
 button.secondary{background:#fff;color:#3756a6}button.danger{background:#b00020;border-color:#8a0019}
 .status{display:inline-block;padding:1px 7px;border-radius:9px;font-size:12px;background:#e4e7ee}
 .status.done,.status.active{background:#d9f2e1;color:#11612f}.status.failed,.status.pending,.status.processing{background:#fff1d6;color:#7a4a00}
-.status.dead,.status.revoked{background:#fbdde2;color:#8a0019}.status.held,.status.disabled{background:#e6e0f6;color:#4b2d99}
+.status.succeeded{background:#d9f2e1;color:#11612f}.status.paused{background:#e4e7ee;color:#3b4355}
+.status.dead,.status.revoked,.status.failing{background:#fbdde2;color:#8a0019}.status.held,.status.disabled{background:#e6e0f6;color:#4b2d99}
 .flash{margin:8px 0;padding:8px 12px;border-radius:4px;background:#e7f0ff;border:1px solid #bcd0f5}
 .flash.error{background:#fde8eb;border-color:#f2b8c1;color:#7a0016}
 .flash:empty{display:none}

@@ -6,6 +6,7 @@ import { IngestionModule } from '../ingestion/ingestion.module';
 import { InventoryQueryRepository } from '../inventory/inventory-query.repository';
 import { ConsoleReadRepository } from './console-read.repository';
 import { ConsoleAssetsController, ConsoleAuthController } from './console-auth.controller';
+import { ConsoleAdminController } from './console-admin.controller';
 import { ConsoleController } from './console.controller';
 
 /**
@@ -20,7 +21,7 @@ export const CONSOLE_CSP = {
 /** The web console (GET /console): server-rendered eta templates with htmx, next to the services it uses. */
 @Module({
   imports: [ConnectionsModule, IngestionModule],
-  controllers: [ConsoleAssetsController, ConsoleAuthController, ConsoleController],
+  controllers: [ConsoleAssetsController, ConsoleAuthController, ConsoleController, ConsoleAdminController],
   // InventoryModule does not export its query repository; it is stateless, so the console has its own instance.
   providers: [ConsoleReadRepository, InventoryQueryRepository],
 })

@@ -26,6 +26,8 @@ const layout = `<!doctype html>
   <a href="/console/events" class="<%= it.nav === 'events' ? 'on' : '' %>">Events</a>
   <a href="/console/keys" class="<%= it.nav === 'keys' ? 'on' : '' %>">API keys</a>
   <a href="/console/inventory" class="<%= it.nav === 'inventory' ? 'on' : '' %>">Inventory</a>
+  <a href="/console/subscriptions" class="<%= it.nav === 'subscriptions' ? 'on' : '' %>">Subscriptions</a>
+  <% if (it.user.admin) { %><a href="/console/accounts" class="<%= it.nav === 'accounts' ? 'on' : '' %>">Accounts</a><% } %>
   <span class="who" id="who"><%= it.user.admin ? 'admin' : it.user.email %></span>
   <button type="button" id="logout" hx-post="/console/logout" hx-swap="none">Sign out</button>
 </header>
@@ -76,16 +78,16 @@ const overview = `${PAGE}
   <div class="card"><div class="n" id="count-backlog"><%= it.stats.backlog %></div><div class="l">backlog (pending, failed, processing)</div></div>
   <div class="card<%= it.stats.held ? ' warn' : '' %>"><div class="n" id="count-held"><%= it.stats.held %></div><div class="l">held</div></div>
   <div class="card<%= it.stats.dead ? ' bad' : '' %>"><div class="n" id="count-dead"><%= it.stats.dead %></div><div class="l">dead</div></div>
-  <div class="card"><div class="n" id="oldest-pending"><%= it.h.age(it.stats.oldestPendingSeconds) %></div><div class="l">oldest waiting event</div></div>
+  <div class="card"><div class="n" id="oldest-pending"><%= it.h.age(it.stats.oldestPendingSeconds) %></div><div class="l">lag: age of the oldest waiting event</div></div>
   <div class="card"><div class="n"><%= it.stats.total %></div><div class="l">events kept</div></div>
 </div>
 <h2>Events by status</h2>
 <table id="by-status"><tr><% it.statuses.forEach(function (s) { %><th class="num"><%~ include('@statusBadge', { s: s }) %></th><% }) %></tr>
 <tr><% it.statuses.forEach(function (s) { %><td class="num" data-status="<%= s %>"><%= it.stats.byStatus[s] || 0 %></td><% }) %></tr></table>
-<h2>By provider</h2>
-<table id="by-provider"><tr><th>provider</th><% it.statuses.forEach(function (s) { %><th class="num"><%= s %></th><% }) %><th class="num">oldest waiting</th></tr>
-<% it.stats.providers.forEach(function (p) { %><tr data-provider="<%= p.provider %>"><td><%= p.provider %></td><% it.statuses.forEach(function (s) { %><td class="num"><%= p.byStatus[s] || 0 %></td><% }) %><td class="num"><%= it.h.age(p.oldestPendingSeconds) %></td></tr><% }) %>
-<% if (!it.stats.providers.length) { %><tr><td colspan="9" class="muted">no events yet</td></tr><% } %>
+<h2>By provider (lag = age of the oldest event still waiting)</h2>
+<table id="by-provider"><tr><th>provider</th><% it.statuses.forEach(function (s) { %><th class="num"><%= s %></th><% }) %><th class="num" title="age of the oldest waiting (pending, failed, processing) event">lag</th><th></th></tr>
+<% it.stats.providers.forEach(function (p) { %><tr data-provider="<%= p.provider %>"><td><%= p.provider %></td><% it.statuses.forEach(function (s) { %><td class="num"><%= p.byStatus[s] || 0 %></td><% }) %><td class="num lag" data-lag="<%= p.oldestPendingSeconds === null ? '' : Math.round(p.oldestPendingSeconds) %>"><%= it.h.age(p.oldestPendingSeconds) %></td><td><a href="/console/events<%= it.h.qs({ provider: p.provider }) %>">events</a><% if (p.byStatus.dead) { %> · <a class="dead-link" href="/console/events<%= it.h.qs({ provider: p.provider, status: 'dead' }) %>">dead</a><% } %></td></tr><% }) %>
+<% if (!it.stats.providers.length) { %><tr><td colspan="10" class="muted">no events yet</td></tr><% } %>
 </table>
 <h2>Events per minute, last hour (by received time, coloured by current status)</h2>
 <div class="chart"><%~ it.chart %>
@@ -106,7 +108,7 @@ const connections = `${PAGE}
 </form>
 <% } %>
 <table id="connections">
-<tr><th>name</th><th>provider</th><th>external id</th><th>status</th><th>account</th><th>last webhook</th><th>last success</th><th>token</th></tr>
+<tr><th>name</th><th>provider</th><th>external id</th><th>status</th><th>account</th><th>last webhook</th><th>last success</th><th>token</th><th>events</th></tr>
 <% it.page.items.forEach(function (c) { %>
 <tr data-connection-id="<%= c.id %>">
   <td><a href="/console/connections/<%= c.id %>"><%= c.name || '(unnamed)' %></a></td>
@@ -114,9 +116,10 @@ const connections = `${PAGE}
   <td><%~ include('@statusBadge', { s: c.status }) %></td>
   <td class="mono"><%= it.accountNames[c.accountId] || it.h.short(c.accountId) %></td>
   <td><%= it.h.time(c.lastWebhookAt) %></td><td><%= it.h.time(c.lastSuccessAt) %></td><td><%= c.tokenState %></td>
+  <td><a class="events-link" href="/console/events<%= it.h.qs({ connectionId: c.id }) %>">events</a></td>
 </tr>
 <% }) %>
-<% if (!it.page.items.length) { %><tr><td colspan="8" class="muted">no connections</td></tr><% } %>
+<% if (!it.page.items.length) { %><tr><td colspan="9" class="muted">no connections</td></tr><% } %>
 </table>
 <% if (it.page.nextCursor) { %><div class="pager"><a id="next-page" href="/console/connections<%= it.h.qs({ cursor: it.page.nextCursor }) %>">Next page →</a></div><% } %>`;
 
@@ -171,6 +174,14 @@ const events = `${PAGE}
   <label>Connection <input name="connectionId" id="filter-connection" value="<%= it.q.connectionId || '' %>" size="38" placeholder="connection id"></label>
   <button type="submit" id="filter-submit">Filter</button> <a href="/console/events">clear</a>
 </form>
+<% if (it.user.admin) { %>
+<form class="box" id="replay-dead" hx-get="/console/events-replay-dead" hx-target="#replay-dead-result">
+  <strong>Replay dead events</strong> (every account)<br>
+  <label>Provider <select name="provider" id="replay-dead-provider"><option value="">any</option><% it.providers.forEach(function (p) { %><option value="<%= p %>"<%= it.q.provider === p ? ' selected' : '' %>><%= p %></option><% }) %></select></label>
+  <button type="submit" class="secondary" id="replay-dead-count">Count matching dead events</button>
+  <div id="replay-dead-result"></div>
+</form>
+<% } %>
 <table id="events">
 <tr><th>received</th><th>provider</th><th>type</th><th>status</th><th class="num">attempts</th><th>connection</th><th>waiting for / last error</th></tr>
 <% it.page.items.forEach(function (e) { %>
@@ -288,6 +299,120 @@ const resource = `${PAGE}
 <% if (it.los.truncated) { %><p class="muted">Only the first <%= it.los.cellLimit %> cells are shown; narrow the dates.</p><% } %>
 <% } else { %><p class="muted">No length-of-stay rows for this resource.</p><% } %>`;
 
+const replayDeadCount = `<div class="flash" id="replay-dead-count-result" role="status"><strong id="dead-count"><%= it.counts.dead %></strong> dead event<%= it.counts.dead === 1 ? '' : 's' %><%= it.provider ? ' of ' + it.provider : '' %> match<%= it.counts.dead === 1 ? 'es' : '' %><% if (it.counts.stale) { %>; <span id="dead-stale"><%= it.counts.stale %></span> of them would be skipped as stale (a later event of the same item is done)<% } %>.
+<% if (it.counts.dead > it.counts.stale) { %><br><button type="button" class="danger" id="replay-dead-confirm" hx-post="/console/events-replay-dead" hx-vals="<%= JSON.stringify({ provider: it.provider || '' }) %>" hx-target="#replay-dead-result">Replay <%= it.counts.dead - it.counts.stale %> dead event<%= it.counts.dead - it.counts.stale === 1 ? '' : 's' %></button><% } else { %><br><span class="muted">Nothing to replay.</span><% } %></div>`;
+
+const subscriptions = `${PAGE}
+<p class="muted">Outbound webhooks of the change feed (docs/subscriptions.md): the server POSTs <%= it.user.admin ? 'the chosen account\\'s changes (every account\\'s without one)' : 'your account\\'s changes' %> to the URL, signed the Standard Webhooks way.</p>
+<form class="box" id="create-subscription" hx-post="/console/subscriptions" hx-target="#subscription-result">
+  <strong>New subscription</strong><br>
+  <label>URL <input name="url" id="sub-url" size="50" placeholder="https://hooks.example.com/inventory" required></label>
+  <label>Description <input name="description" id="sub-description" size="24"></label>
+  <% if (it.user.admin) { %><label>Account <select name="accountId" id="sub-account"><option value="">(every account)</option><% it.accounts.forEach(function (a) { %><option value="<%= a.id %>"><%= a.name %></option><% }) %></select></label><% } %>
+  <br>Types (none = every type): <% it.types.forEach(function (t) { %><label><input type="checkbox" name="types" value="<%= t %>" id="sub-type-<%= t %>"> <%= t %></label><% }) %>
+  <br><button type="submit" id="create-subscription-submit">Create subscription</button>
+</form>
+<div id="subscription-result"></div>
+<table id="subscriptions">
+<tr><th>description</th><th>URL</th><th>types</th><th>account</th><th>status</th><th>created</th></tr>
+<% it.page.items.forEach(function (s) { %>
+<tr data-subscription-id="<%= s.id %>"><td><a href="/console/subscriptions/<%= s.id %>"><%= s.description || '(no description)' %></a></td><td class="mono"><%= s.url %></td>
+<td><%= s.types ? s.types.join(', ') : 'every type' %></td><td class="mono"><%= s.accountId ? (it.accountNames[s.accountId] || it.h.short(s.accountId)) : 'every account' %></td>
+<td><%~ include('@statusBadge', { s: s.status }) %><% if (s.failingReason) { %> <span class="muted"><%= s.failingReason %></span><% } %></td><td><%= it.h.time(s.createdAt) %></td></tr>
+<% }) %>
+<% if (!it.page.items.length) { %><tr><td colspan="6" class="muted">no subscriptions</td></tr><% } %>
+</table>
+<% if (it.page.nextCursor) { %><div class="pager"><a id="next-page" href="/console/subscriptions<%= it.h.qs({ cursor: it.page.nextCursor }) %>">Next page →</a></div><% } %>`;
+
+const secretShown = `<div class="flash" id="new-secret" role="status"><strong><%= it.title %></strong>. Copy the signing secret now: it is shown only this once<%= it.rotated ? '; the previous secret keeps signing beside it for 24 h' : '' %>.<br>
+<code id="new-secret-value"><%= it.secret %></code> <button type="button" class="secondary" data-copy="<%= it.secret %>">Copy</button>
+<br><% if (it.s) { %><a id="new-subscription-link" href="/console/subscriptions/<%= it.s.id %>">Open the subscription</a> · <a href="/console/subscriptions">Done (reload the list)</a><% } else { %><a href="">Done (reload)</a><% } %></div>`;
+
+const subscription = `${PAGE}
+<p><a href="/console/subscriptions">← Subscriptions</a></p>
+<table id="subscription" data-subscription-id="<%= it.s.id %>">
+<tr><th>id</th><td class="mono"><%= it.s.id %></td></tr>
+<tr><th>URL</th><td class="mono"><%= it.s.url %></td></tr>
+<tr><th>types</th><td><%= it.s.types ? it.s.types.join(', ') : 'every type' %></td></tr>
+<tr><th>account</th><td><%= it.s.accountId ? (it.accountNames[it.s.accountId] || it.s.accountId) : 'every account' %></td></tr>
+<tr><th>status</th><td id="subscription-status"><%~ include('@statusBadge', { s: it.s.status }) %><% if (it.s.failingReason) { %> <span id="failing-reason"><%= it.s.failingReason %></span><% } %></td></tr>
+<tr><th>description</th><td><%= it.s.description || '—' %></td></tr>
+<tr><th>created / updated</th><td><%= it.h.time(it.s.createdAt) %> / <%= it.h.time(it.s.updatedAt) %></td></tr>
+</table>
+<div class="box">
+  <% if (it.s.status === 'active') { %><button type="button" class="secondary" id="pause" hx-post="/console/subscriptions/<%= it.s.id %>/status" hx-vals='{"status":"paused"}' hx-target="#subscription-action">Pause</button><% } else { %><button type="button" id="activate" hx-post="/console/subscriptions/<%= it.s.id %>/status" hx-vals='{"status":"active"}' hx-target="#subscription-action"><%= it.s.status === 'failing' ? 'Activate (resume with the failed batch)' : 'Activate' %></button><% } %>
+  <button type="button" class="secondary" id="rotate" hx-post="/console/subscriptions/<%= it.s.id %>/rotate-secret" hx-confirm="Rotate the signing secret? The previous one keeps signing beside the new one for 24 h." hx-target="#subscription-action">Rotate secret</button>
+  <button type="button" class="danger" id="delete-subscription" hx-delete="/console/subscriptions/<%= it.s.id %>" hx-confirm="Delete this subscription and its delivery log?" hx-target="#subscription-action">Delete</button>
+  <div id="subscription-action"></div>
+</div>
+<h2>Deliveries (newest first)</h2>
+<table id="deliveries">
+<tr><th>created</th><th>status</th><th class="num">attempts</th><th class="num">changes</th><th class="num">last status</th><th>last error</th><th>next attempt</th><th>delivered</th><th>webhook-id</th></tr>
+<% it.deliveries.items.forEach(function (d) { %>
+<tr data-delivery-id="<%= d.id %>"><td><%= it.h.time(d.createdAt) %></td><td class="delivery-status"><%~ include('@statusBadge', { s: d.status }) %></td><td class="num"><%= d.attempts %></td><td class="num"><%= d.changeCount %></td>
+<td class="num"><%= d.lastStatus === null ? '—' : d.lastStatus %></td><td><%= d.lastError || '' %></td><td><%= it.h.time(d.nextAttemptAt) %></td><td><%= it.h.time(d.deliveredAt) %></td><td class="mono"><%= d.webhookId %></td></tr>
+<% }) %>
+<% if (!it.deliveries.items.length) { %><tr><td colspan="9" class="muted">no deliveries yet (a delivery is made when a change of the subscription's account and types is committed)</td></tr><% } %>
+</table>
+<div class="pager"><% if (it.cursor) { %><a href="/console/subscriptions/<%= it.s.id %>">← Newest</a> <% } %><% if (it.deliveries.nextCursor) { %><a id="next-page" href="/console/subscriptions/<%= it.s.id %><%= it.h.qs({ cursor: it.deliveries.nextCursor }) %>">Older deliveries →</a><% } %></div>`;
+
+const accounts = `${PAGE}
+<form class="box" id="create-account" hx-post="/console/accounts" hx-target="#account-result">
+  <strong>New account</strong><br>
+  <label>Name <input name="name" id="account-name" required></label>
+  <label>External id <input name="externalId" id="account-external-id" placeholder="your own id (optional, unique)"></label>
+  <button type="submit" id="create-account-submit">Create account</button>
+</form>
+<div id="account-result"></div>
+<table id="accounts">
+<tr><th>name</th><th>external id</th><th class="num">listings</th><th class="num">connections</th><th class="num">users</th><th>created</th></tr>
+<% it.page.items.forEach(function (a) { var c = it.counts[a.id] || { locations: 0, connections: 0, users: 0 }; %>
+<tr data-account-id="<%= a.id %>"><td><a href="/console/accounts/<%= a.id %>"><%= a.name %></a></td><td class="mono"><%= a.externalId || '—' %></td>
+<td class="num"><%= c.locations %></td><td class="num"><%= c.connections %></td><td class="num"><%= c.users %></td><td><%= it.h.time(a.createdAt) %></td></tr>
+<% }) %>
+<% if (!it.page.items.length) { %><tr><td colspan="6" class="muted">no accounts</td></tr><% } %>
+</table>
+<% if (it.page.nextCursor) { %><div class="pager"><a id="next-page" href="/console/accounts<%= it.h.qs({ cursor: it.page.nextCursor }) %>">Next page →</a></div><% } %>`;
+
+const account = `${PAGE}
+<p><a href="/console/accounts">← Accounts</a> · <span class="mono"><%= it.a.id %></span><% if (it.a.externalId) { %> · external id <span class="mono"><%= it.a.externalId %></span><% } %> · created <%= it.h.time(it.a.createdAt) %></p>
+<div id="account-action"></div>
+<h2>Listings (locations)</h2>
+<table id="account-locations">
+<tr><th>location id</th><th>name</th><th>time zone</th><th>mapped by</th><th></th></tr>
+<% it.locations.items.forEach(function (l) { var m = it.mapped[l.locationId]; %>
+<tr data-location-id="<%= l.locationId %>"><td><a class="mono" href="/console/inventory/locations/<%= it.h.enc(l.locationId) %>"><%= l.locationId %></a></td><td><%= l.name || '' %></td><td><%= l.timezone || '' %></td>
+<td><% if (m) { %><a class="mono" href="/console/connections/<%= m %>"><%= it.h.short(m) %></a><% } else { %>—<% } %></td>
+<td><% if (m) { %><span class="muted">unmap it from the connection to release it</span><% } else { %><button type="button" class="danger release" hx-delete="/console/accounts/<%= it.a.id %>/locations/<%= it.h.enc(l.locationId) %>" hx-confirm="Release <%= l.locationId %>? It stays, with no account." hx-target="#account-action">Release</button><% } %></td></tr>
+<% }) %>
+<% if (!it.locations.items.length) { %><tr><td colspan="5" class="muted">no listings</td></tr><% } %>
+</table>
+<% if (it.locations.nextCursor) { %><div class="pager"><a href="/console/accounts/<%= it.a.id %><%= it.h.qs({ locationsCursor: it.locations.nextCursor }) %>">More listings →</a></div><% } %>
+<form class="box" id="claim-location" hx-post="/console/accounts/<%= it.a.id %>/locations" hx-target="#account-action">
+  <strong>Claim a listing</strong> (created if new; a location of no account is given to this one; another account's → 409)<br>
+  <label>Location id <input name="locationId" id="claim-location-id" required></label>
+  <label>Name <input name="name" id="claim-name"></label>
+  <label>Time zone <input name="timezone" id="claim-timezone" placeholder="Europe/Amsterdam"></label>
+  <button type="submit" id="claim-submit">Claim</button>
+</form>
+<h2>Users</h2>
+<table id="account-users">
+<tr><th>e-mail</th><th>created</th><th></th></tr>
+<% it.users.items.forEach(function (u) { %>
+<tr data-user-id="<%= u.id %>"><td><%= u.email %></td><td><%= it.h.time(u.createdAt) %></td>
+<td><button type="button" class="danger delete-user" hx-delete="/console/users/<%= u.id %>" hx-confirm="Delete <%= u.email %>? Its sessions end at once." hx-target="#account-action">Delete</button></td></tr>
+<% }) %>
+<% if (!it.users.items.length) { %><tr><td colspan="3" class="muted">no users</td></tr><% } %>
+</table>
+<% if (it.users.nextCursor) { %><div class="pager"><a href="/console/accounts/<%= it.a.id %><%= it.h.qs({ usersCursor: it.users.nextCursor }) %>">More users →</a></div><% } %>
+<form class="box" id="create-user" hx-post="/console/accounts/<%= it.a.id %>/users" hx-target="#account-action">
+  <strong>New user</strong> (signs in to this console with e-mail and password; sees this account only)<br>
+  <label>E-mail <input name="email" id="user-email" type="email" required autocomplete="off"></label>
+  <label>Password <input name="password" id="user-password" type="password" minlength="12" required autocomplete="new-password"></label>
+  <button type="submit" id="create-user-submit">Create user</button>
+</form>`;
+
 export const TEMPLATES: Record<string, string> = {
   layout, login, error, flash, statusBadge, overview, connections, connection, events, event, keys, keyCreated, locations, location, resource,
+  replayDeadCount, subscriptions, secretShown, subscription, accounts, account,
 };

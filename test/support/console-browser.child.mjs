@@ -3,6 +3,12 @@
 // stdout. A child process because both packages are ES modules that Jest's VM does not load (as
 // consent-browser.child.mjs); interactive so the test can check the database and the API between steps.
 //   node console-browser.child.mjs     (then one command per line; {"op":"close"} ends it)
+//   node console-browser.child.mjs --demo-screenshots
+//     runs `node scripts/demo.mjs --source` (example data of all three providers through the public API), signs in
+//     with its admin token and adds two accounts (Acme owning the Syncaroo connection, with a user), writes
+//     docs/console-{overview,connections,events,accounts,account,inventory,los}.png, then stops it.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import chromium from '@sparticuz/chromium';
 import { chromium as playwright } from 'playwright-core';
@@ -42,10 +48,84 @@ const ops = {
   async text({ selector }) { return (await page.textContent(selector, { timeout: T })) ?? ''; },
   async exists({ selector }) { return (await page.$(selector)) !== null; },
   async url() { return page.url(); },
-  async screenshot({ path }) { await page.screenshot({ path, fullPage: true }); },
+  /** The whole page, or with `selector` one element of it. */
+  async screenshot({ path, selector }) {
+    if (selector) await page.locator(selector).first().screenshot({ path, timeout: T });
+    else await page.screenshot({ path, fullPage: true });
+  },
   async clearCookies() { await context.clearCookies(); },
   async consoleMessages() { return consoleMessages.splice(0); },
 };
+
+if (process.argv.includes('--demo-screenshots')) {
+  try {
+    await demoScreenshots();
+  } finally {
+    await browser.close();
+  }
+  process.exit(0);
+}
+
+/** Screenshots of the console on the demo's data (README "Demo"). */
+async function demoScreenshots() {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const shot = (name) => `${root}docs/console-${name}.png`;
+  const demo = spawn(process.execPath, ['scripts/demo.mjs', '--source'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => demo.once('exit', r));
+  try {
+    const summary = await new Promise((resolve, reject) => {
+      demo.once('exit', (code) => reject(new Error(`the demo exited (${code}) before its summary`)));
+      createInterface({ input: demo.stdout }).on('line', (line) => {
+        if (line.startsWith('DEMO_SUMMARY ')) resolve(JSON.parse(line.slice('DEMO_SUMMARY '.length)));
+      });
+    });
+    const base = summary.serverUrl;
+    const api = async (path, method = 'GET', body) => {
+      const r = await fetch(`${base}${path}`, {
+        method, headers: { authorization: `Bearer ${summary.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+      return r.status === 204 ? null : r.json();
+    };
+    // The demo's operators as accounts: Acme owns the Syncaroo connection (and so its listing), with a user.
+    const acme = await api('/admin/accounts', 'POST', { name: 'Acme Coworking B.V.', externalId: 'acme' });
+    await api('/admin/accounts', 'POST', { name: 'Escape Kraków sp. z o.o.', externalId: 'escape-krakow' });
+    await api(`/admin/connections/${summary.connections.syncaroo}`, 'PATCH', { accountId: acme.id });
+    await api(`/admin/accounts/${acme.id}/users`, 'POST', { email: 'ops@acme-coworking.example', password: 'demo password 123' });
+    await api(`/admin/accounts/${acme.id}/locations/11981`, 'PUT', { name: 'Acme Coworking Utrecht Centraal', timezone: 'Europe/Amsterdam' });
+    await ops.goto({ url: `${base}/console/login` });
+    await ops.fill({ selector: '#adminToken', value: summary.adminToken });
+    await ops.click({ selector: '#sign-in-admin', nav: true });
+    await ops.screenshot({ path: shot('overview') });
+    await ops.goto({ url: `${base}/console/connections` });
+    await ops.screenshot({ path: shot('connections') });
+    await ops.goto({ url: `${base}/console/events` });
+    await ops.screenshot({ path: shot('events') });
+    await ops.goto({ url: `${base}/console/accounts` });
+    await ops.screenshot({ path: shot('accounts') });
+    await ops.goto({ url: `${base}/console/accounts/${acme.id}` });
+    await ops.screenshot({ path: shot('account') });
+    // A resource with bookings (Lockme's carry people and price), and a Stratech product's length-of-stay grid.
+    const resources = (await api('/resources?limit=100')).items;
+    let booked;
+    for (const r of [...resources.filter((x) => x.provider === 'lockme'), ...resources.filter((x) => x.provider === 'syncaroo')]) {
+      if ((await api(`/resources/${encodeURIComponent(r.id)}/bookings?limit=1`)).items.length > 0) { booked = r; break; }
+    }
+    if (!booked) throw new Error('no resource with bookings in the demo');
+    await ops.goto({ url: `${base}/console/inventory/resources/${encodeURIComponent(booked.id)}` });
+    await ops.screenshot({ path: shot('inventory') });
+    const lodge = resources.find((x) => x.provider === 'stratech');
+    await ops.goto({ url: `${base}/console/inventory/resources/${encodeURIComponent(lodge.id)}?days=21` });
+    await ops.screenshot({ path: shot('los') });
+    const problems = consoleMessages.filter((m) => /Content Security Policy|pageerror|error:/i.test(m));
+    if (problems.length) throw new Error(`browser console: ${problems.join('; ')}`);
+    process.stdout.write(`screenshots written from the demo at ${base}\n`);
+  } finally {
+    if (demo.exitCode === null) demo.kill('SIGINT');
+    await exited;
+  }
+}
 
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
