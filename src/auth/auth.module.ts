@@ -25,6 +25,6 @@ import { SessionsService } from './sessions.service';
     SessionsService, LoginThrottleRepository, AuthService, AuthHousekeepingService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AccountsRepository, AuthService, SessionsService],
+  exports: [AccountsRepository, AccountsService, ApiKeysService, AuthService, SessionsService],
 })
 export class AuthModule {}

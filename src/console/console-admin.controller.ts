@@ -1,5 +1,4 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AccountsService } from '../accounts/accounts.service';
@@ -35,25 +34,12 @@ const textParam = (v: unknown): string | undefined => (typeof v === 'string' && 
 @UseFilters(ConsoleErrorFilter)
 @Controller('console')
 export class ConsoleAdminController {
-  private subscriptionsService?: SubscriptionsService;
-  private accountsService?: AccountsService;
-
   constructor(
     private readonly events: EventsService,
     private readonly reads: ConsoleReadRepository,
-    private readonly moduleRef: ModuleRef,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly accounts: AccountsService,
   ) {}
-
-  /** SubscriptionsModule's and AuthModule's own instances (neither module exports its service). */
-  private get subscriptions(): SubscriptionsService {
-    this.subscriptionsService ??= this.moduleRef.get(SubscriptionsService, { strict: false });
-    return this.subscriptionsService;
-  }
-
-  private get accounts(): AccountsService {
-    this.accountsService ??= this.moduleRef.get(AccountsService, { strict: false });
-    return this.accountsService;
-  }
 
   // ---- subscriptions ----
 

@@ -1,5 +1,4 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, SessionOnly } from '../auth/access.decorator';
@@ -45,7 +44,6 @@ type Form = Record<string, unknown>;
 @UseFilters(ConsoleErrorFilter)
 @Controller('console')
 export class ConsoleController {
-  private keysService?: ApiKeysService;
 
   constructor(
     private readonly connections: ConnectionsService,
@@ -53,15 +51,9 @@ export class ConsoleController {
     private readonly intake: IntakeService,
     private readonly inventory: InventoryQueryRepository,
     private readonly reads: ConsoleReadRepository,
-    private readonly moduleRef: ModuleRef,
+    private readonly keys: ApiKeysService,
     private readonly config: AppConfig,
   ) {}
-
-  /** AuthModule's own instance (its verifier cache forgets a revoked key at once); AuthModule does not export it. */
-  private get keys(): ApiKeysService {
-    this.keysService ??= this.moduleRef.get(ApiKeysService, { strict: false });
-    return this.keysService;
-  }
 
   // ---- overview ----
 

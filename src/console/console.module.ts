@@ -3,7 +3,8 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { ConnectionsModule } from '../connections/connections.module';
 import { IngestionModule } from '../ingestion/ingestion.module';
-import { InventoryQueryRepository } from '../inventory/inventory-query.repository';
+import { InventoryModule } from '../inventory/inventory.module';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { ConsoleReadRepository } from './console-read.repository';
 import { ConsoleAssetsController, ConsoleAuthController } from './console-auth.controller';
 import { ConsoleAdminController } from './console-admin.controller';
@@ -20,10 +21,9 @@ export const CONSOLE_CSP = {
 
 /** The web console (GET /console): server-rendered eta templates with htmx, next to the services it uses. */
 @Module({
-  imports: [ConnectionsModule, IngestionModule],
+  imports: [ConnectionsModule, IngestionModule, InventoryModule, SubscriptionsModule],
   controllers: [ConsoleAssetsController, ConsoleAuthController, ConsoleController, ConsoleAdminController],
-  // InventoryModule does not export its query repository; it is stateless, so the console has its own instance.
-  providers: [ConsoleReadRepository, InventoryQueryRepository],
+  providers: [ConsoleReadRepository],
 })
 export class ConsoleModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -19,6 +19,6 @@ import { LocationsReadController, LosReadController, ResourcesReadController } f
   imports: [TypeOrmModule.forFeature([LocationEntity, ResourceEntity, BookingEntity, AvailabilityWindowEntity, LosRowEntity, LosDatasetEntity])],
   controllers: [LocationsReadController, ResourcesReadController, LosReadController],
   providers: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository, RatesRepository, InventoryQueryRepository],
-  exports: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository, RatesRepository],
+  exports: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository, RatesRepository, InventoryQueryRepository],
 })
 export class InventoryModule {}

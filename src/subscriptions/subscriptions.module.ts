@@ -11,5 +11,6 @@ import { SubscriptionsService } from './subscriptions.service';
   imports: [ChangesModule],
   controllers: [SubscriptionsController],
   providers: [SubscriptionsRepository, SubscriptionsService, DeliveryQueueRepository, DeliveryWorker],
+  exports: [SubscriptionsService],
 })
 export class SubscriptionsModule {}
