@@ -298,6 +298,21 @@ describe('ingestion housekeeping and timeouts', () => {
     expect((await statusOf(ctx, e.eventId)).attempts).toBe(1);
   });
 
+  it('GET /admin/events filters by received time (receivedFrom inclusive, receivedTo exclusive); a bad instant is 400', async () => {
+    const at = (t: string) => ctx.db.query(
+      `INSERT INTO inbound_events (provider, event_type, status, partition_key, priority, payload, headers, received_at)
+       VALUES ('stratech', 't', 'dead', 'p-time', 5, '{}', '{}', $1) RETURNING id`, [t]);
+    const [[a], [b], [c]] = await Promise.all([at('2026-03-01T10:00:00Z'), at('2026-03-01T11:00:00Z'), at('2026-03-01T12:00:00Z')]);
+    const ids = async (q: string) => ((await ctx.admin.get(`/admin/events?provider=stratech&${q}`).expect(200)).body.items as Array<{ id: string }>)
+      .map((e) => e.id).filter((id) => [a.id, b.id, c.id].includes(id));
+    expect(await ids('receivedFrom=2026-03-01T11:00:00Z')).toEqual([c.id, b.id]);
+    expect(await ids('receivedTo=2026-03-01T11:00:00Z')).toEqual([a.id]);
+    expect(await ids('receivedFrom=2026-03-01T10:30:00%2B00:00&receivedTo=2026-03-01T12:00:00Z')).toEqual([b.id]);
+    const bad = await ctx.admin.get('/admin/events?receivedFrom=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['receivedFrom']);
+  });
+
   it('deletes finished events older than EVENT_RETENTION_DAYS and keeps the rest', async () => {
     const insert = (status: string, age: string) => ctx.db.query(
       `INSERT INTO inbound_events (provider, event_type, status, partition_key, priority, payload, headers, received_at)

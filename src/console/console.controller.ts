@@ -171,6 +171,7 @@ export class ConsoleController {
     requireScope(p, 'events:read');
     const q = await validated(EventListQuery, {
       provider: field(raw, 'provider'), status: field(raw, 'status'), connectionId: field(raw, 'connectionId'), cursor: field(raw, 'cursor'),
+      receivedFrom: field(raw, 'receivedFrom'), receivedTo: field(raw, 'receivedTo'),
     });
     const page = await this.events.list(p, { ...q, limit: PAGE_SIZE });
     return consoleViews.page('events', 'Events', consoleUser(req), { page, q, providers: PROVIDERS, statuses: EVENT_STATUSES }, 'events');

@@ -172,6 +172,8 @@ const events = `${PAGE}
   <label>Provider <select name="provider" id="filter-provider"><option value="">any</option><% it.providers.forEach(function (p) { %><option value="<%= p %>"<%= it.q.provider === p ? ' selected' : '' %>><%= p %></option><% }) %></select></label>
   <label>Status <select name="status" id="filter-status"><option value="">any</option><% it.statuses.forEach(function (s) { %><option value="<%= s %>"<%= it.q.status === s ? ' selected' : '' %>><%= s %></option><% }) %></select></label>
   <label>Connection <input name="connectionId" id="filter-connection" value="<%= it.q.connectionId || '' %>" size="38" placeholder="connection id"></label>
+  <label>Received from <input name="receivedFrom" id="filter-from" value="<%= it.q.receivedFrom || '' %>" size="22" placeholder="2026-12-01T00:00:00Z"></label>
+  <label>to <input name="receivedTo" id="filter-to" value="<%= it.q.receivedTo || '' %>" size="22" placeholder="2026-12-02T00:00:00Z"></label>
   <button type="submit" id="filter-submit">Filter</button> <a href="/console/events">clear</a>
 </form>
 <% if (it.user.admin) { %>
@@ -194,7 +196,7 @@ const events = `${PAGE}
 <% }) %>
 <% if (!it.page.items.length) { %><tr><td colspan="7" class="muted">no events</td></tr><% } %>
 </table>
-<% if (it.page.nextCursor) { %><div class="pager"><a id="next-page" href="/console/events<%= it.h.qs({ provider: it.q.provider, status: it.q.status, connectionId: it.q.connectionId, cursor: it.page.nextCursor }) %>">Older events →</a></div><% } %>`;
+<% if (it.page.nextCursor) { %><div class="pager"><a id="next-page" href="/console/events<%= it.h.qs({ provider: it.q.provider, status: it.q.status, connectionId: it.q.connectionId, receivedFrom: it.q.receivedFrom, receivedTo: it.q.receivedTo, cursor: it.page.nextCursor }) %>">Older events →</a></div><% } %>`;
 
 const event = `${PAGE}
 <table id="event" data-event-id="<%= it.e.id %>">

@@ -65,16 +65,18 @@ export class EventsRepository {
     return rows[0] ?? null;
   }
 
-  async list(tenant: Tenant, filter: { provider?: string; status?: string; connectionId?: string; afterSeq?: string }, limit: number): Promise<StoredEventRow[]> {
+  async list(tenant: Tenant, filter: { provider?: string; status?: string; connectionId?: string; afterSeq?: string; receivedFrom?: Date; receivedTo?: Date }, limit: number): Promise<StoredEventRow[]> {
     const { rows } = await this.pool.query<StoredEventRow>(
       `SELECT e.id, e.seq, e.provider, e.connection_id, e.event_type, e.status, e.partition_key, e.received_at, e.processed_at,
               e.attempts, e.next_attempt_at, e.last_error, ${WAITING_FOR}
          FROM inbound_events e
         WHERE ($1::text IS NULL OR e.provider = $1) AND ($2::text IS NULL OR e.status = $2)
           AND ($3::uuid IS NULL OR e.connection_id = $3) AND ($4::bigint IS NULL OR e.seq < $4) AND ${OWNED('$6')}
+          AND ($7::timestamptz IS NULL OR e.received_at >= $7) AND ($8::timestamptz IS NULL OR e.received_at < $8)
         ORDER BY e.seq DESC
         LIMIT $5`,
-      [filter.provider ?? null, filter.status ?? null, filter.connectionId ?? null, filter.afterSeq ?? null, limit, tenant.accountId],
+      [filter.provider ?? null, filter.status ?? null, filter.connectionId ?? null, filter.afterSeq ?? null, limit, tenant.accountId,
+        filter.receivedFrom ?? null, filter.receivedTo ?? null],
     );
     return rows;
   }

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { parseZonedTimestamp } from '../inventory/dto/query-values';
 import type { Tenant } from '../auth/principal';
 import { conflict, DomainError, notFound } from '../common/domain.error';
 import { decodeCursor, toPage } from '../common/pagination';
@@ -54,7 +55,10 @@ export class EventsService implements OnApplicationBootstrap, OnApplicationShutd
     const limit = q.limit ?? 100;
     const [afterSeq] = (decodeCursor(q.cursor, ['string']) ?? [undefined]) as [string | undefined];
     if (afterSeq !== undefined && !/^\d{1,19}$/.test(afterSeq)) return { items: [], nextCursor: null };
-    const rows = await this.events.list(tenant, { provider: q.provider, status: q.status, connectionId: q.connectionId, afterSeq }, limit + 1);
+    const rows = await this.events.list(tenant, {
+      provider: q.provider, status: q.status, connectionId: q.connectionId, afterSeq,
+      receivedFrom: parseZonedTimestamp(q.receivedFrom) ?? undefined, receivedTo: parseZonedTimestamp(q.receivedTo) ?? undefined,
+    }, limit + 1);
     return toPage(rows, limit, toEventView, (r) => [r.seq]);
   }
 

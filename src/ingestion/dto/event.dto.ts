@@ -2,12 +2,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { PROVIDERS } from '../../connections/entities/connection.entity';
+import { IsZonedTimestamp } from '../../inventory/dto/query-values';
 import { EVENT_STATUSES } from '../entities/inbound-event.entity';
 
 export class EventListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: PROVIDERS }) @IsOptional() @IsIn(PROVIDERS) provider?: string;
   @ApiPropertyOptional({ enum: EVENT_STATUSES }) @IsOptional() @IsIn(EVENT_STATUSES) status?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID('all', { message: 'connectionId must be a connection id (UUID)' }) connectionId?: string;
+  @ApiPropertyOptional({ description: 'only events received at or after this instant (ISO 8601 with a time zone)' })
+  @IsOptional() @IsZonedTimestamp() receivedFrom?: string;
+  @ApiPropertyOptional({ description: 'only events received before this instant (ISO 8601 with a time zone)' })
+  @IsOptional() @IsZonedTimestamp() receivedTo?: string;
 }
 
 export class EventIdParam {
