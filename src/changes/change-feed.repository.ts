@@ -40,6 +40,8 @@ export const cursorExpired = () =>
 
 interface ChangeRow {
   horizon: string;
+  pruned_xid: string;
+  pruned_seq: string;
   xid: string | null;
   seq: string;
   type: ChangeType;
@@ -79,10 +81,8 @@ export class ChangeFeedRepository {
    * A position before the retention horizon is 410.
    */
   async read(tenant: Tenant, after: FeedPosition | null, filter: FeedFilter, limit: number): Promise<FeedRead> {
-    const retained = await this.retainedFrom();
-    const from = after ?? retained;
-    if (after && comparePositions(after, retained) < 0) throw cursorExpired();
-    const params: unknown[] = [from.xid, from.seq, limit];
+    // One statement (one snapshot, one round trip): the retention horizon, the xmin horizon and the page.
+    const params: unknown[] = [after?.xid ?? null, after?.seq ?? null, limit];
     const where: string[] = [];
     if (tenant.accountId !== null) {
       params.push(tenant.accountId);
@@ -97,15 +97,23 @@ export class ChangeFeedRepository {
       where.push(`location_id = $${params.length}`);
     }
     const rows: ChangeRow[] = await this.dataSource.query(
-      `WITH h AS (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS horizon)
-       SELECT h.horizon::text AS horizon, c.xid::text AS xid, c.seq::text AS seq, c.type, c.op, c.location_id, c.resource_id, c.entity_id,
+      `WITH h AS (
+         SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS horizon,
+                COALESCE((SELECT pruned_xid FROM changes_horizon WHERE id = 1), 0) AS pruned_xid,
+                COALESCE((SELECT pruned_seq FROM changes_horizon WHERE id = 1), 0) AS pruned_seq),
+       f AS (SELECT h.*, COALESCE($1::bigint, h.pruned_xid) AS from_xid, COALESCE($2::bigint, h.pruned_seq) AS from_seq FROM h)
+       SELECT f.horizon::text AS horizon, f.pruned_xid::text AS pruned_xid, f.pruned_seq::text AS pruned_seq,
+              c.xid::text AS xid, c.seq::text AS seq, c.type, c.op, c.location_id, c.resource_id, c.entity_id,
               c.channel, to_char(c.arrival_from, 'YYYY-MM-DD') AS arrival_from, to_char(c.arrival_to, 'YYYY-MM-DD') AS arrival_to, c.changed_at
-         FROM h LEFT JOIN LATERAL (
+         FROM f LEFT JOIN LATERAL (
            SELECT * FROM changes
-            WHERE (xid, seq) > ($1::bigint, $2::bigint) AND xid < h.horizon ${where.map((w) => `AND ${w}`).join(' ')}
+            WHERE (xid, seq) > (f.from_xid, f.from_seq) AND xid < f.horizon ${where.map((w) => `AND ${w}`).join(' ')}
             ORDER BY xid, seq LIMIT $3) c ON true`,
       params,
     );
+    const retained: FeedPosition = { xid: rows[0].pruned_xid, seq: rows[0].pruned_seq };
+    if (after && comparePositions(after, retained) < 0) throw cursorExpired();
+    const from = after ?? retained;
     const horizon = rows[0].horizon;
     const entries = rows.filter((r) => r.xid !== null).map(toEntry);
     if (entries.length === limit) return { entries, next: entries[entries.length - 1].position };
