@@ -84,6 +84,11 @@ export class DeliveryQueueRepository {
     }));
   }
 
+  async anyActive(): Promise<boolean> {
+    const [row] = await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM subscriptions WHERE status = 'active') AS any`);
+    return row.any === true;
+  }
+
   /** When the earliest retry of an active subscription is due (to sleep until then). */
   async nextDueAt(): Promise<Date | null> {
     const [row] = await this.dataSource.query(

@@ -29,6 +29,8 @@ const CONCURRENCY = 16;
 const POLL_MS = 500;
 /** Notifications under heavy write load come in floods: at most one claim per this. */
 const MIN_CLAIM_GAP_MS = 20;
+/** How often an idle worker looks whether any subscription is active (change hints are ignored while none is). */
+const ACTIVE_CHECK_MS = 1_000;
 const BACKOFF_MAX_MS = 10_000;
 const LOOP_STALL_MS = 60_000;
 /** After an unexpected error in a step (database, a secret that no longer opens), the subscription waits this long. */
@@ -57,6 +59,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
   private loop: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly wakeup = new Wakeup();
+  /**
+   * Whether any subscription is active, as last seen. With none, the change hints (every 50 ms while anything is
+   * written) would run a claim each for nothing: measured, ~0.3 ms of worker CPU per processed event.
+   */
+  private anyActive = true;
+  private anyActiveCheckedAt = 0;
   private unsubscribe: (() => void) | null = null;
   private lastLoopAt = 0;
   private lastClaimAt = 0;
@@ -80,7 +88,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     this.lastLoopAt = Date.now();
     this.readiness.register('subscriptions', () =>
       Date.now() - this.lastLoopAt > LOOP_STALL_MS ? `subscription delivery loop stalled for ${Math.round((Date.now() - this.lastLoopAt) / 1000)} s` : null);
-    this.unsubscribe = this.notifier.subscribe(() => this.poke());
+    this.unsubscribe = this.notifier.subscribe(() => {
+      if (this.anyActive) this.wakeup.poke();
+    });
     this.loop = this.run();
   }
 
@@ -113,6 +123,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
 
   /** New work may be there (a change committed, a subscription created or resumed): look now. */
   poke(): void {
+    this.anyActive = true;
     this.wakeup.poke();
   }
 
@@ -125,6 +136,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
       this.lastLoopAt = Date.now();
       let idleFor = POLL_MS;
       const room = CONCURRENCY - this.inFlight.size;
+      if (room > 0 && Date.now() - this.anyActiveCheckedAt >= ACTIVE_CHECK_MS) {
+        this.anyActiveCheckedAt = Date.now();
+        this.anyActive = await this.queue.anyActive().catch(() => true);
+      }
+      if (room > 0 && !this.anyActive) {
+        await this.wakeup.sleep(POLL_MS);
+        continue;
+      }
       if (room > 0) {
         this.wakeup.clear();
         const gap = this.lastClaimAt + MIN_CLAIM_GAP_MS - Date.now();

@@ -44,6 +44,8 @@ export class SubscriptionsService {
       id: uuidv7(), accountId, url, types: dto.types ?? null, description: dto.description ?? null, secret: this.box.seal(secret), cursor,
     });
     this.logger.log({ subscriptionId: row.id, accountId, target: new URL(url).origin }, 'subscription created');
+    // This process's worker follows change hints again at once (another process's within ACTIVE_CHECK_MS).
+    this.worker.poke();
     return { ...toSubscriptionView(row), secret };
   }
 
