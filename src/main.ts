@@ -75,6 +75,9 @@ async function bootstrap(): Promise<void> {
     await app.listen(config.port);
   } catch (e) {
     logger.fatal({ err: (e as Error).message }, 'start-up failed');
+    // Closed before the embedded database stops: its pooled connections would otherwise die with an
+    // unhandled error (57P01) and a stack trace instead of this one line (e.g. the port is taken).
+    await app?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     process.exit(1);
   }

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -71,6 +73,32 @@ describe('durability', () => {
     await expectCleanExit(second);
     await client.end();
     await db.drop();
+  });
+
+  it('embedded mode: a port already taken stops start-up with one "start-up failed" line, exit 1, no stack trace, PostgreSQL stopped', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'inventory-embedded-'));
+    chmodSync(dataDir, 0o711);
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '0.0.0.0', () => r()));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const proc = spawn(process.execPath, ['-r', './test/support/swc-register.cjs', 'src/main.ts'], {
+        cwd: join(__dirname, '..'), env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn', DATA_DIR: dataDir, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      proc.stdout!.on('data', (d) => (out += d));
+      proc.stderr!.on('data', (d) => (out += d));
+      const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+      expect(code).toBe(1);
+      expect(out).toContain('start-up failed');
+      expect(out).toContain('EADDRINUSE');
+      expect(out).not.toMatch(/\n\s+at [^\n]+:\d+:\d+\)?\n/); // no stack trace (was: an unhandled 57P01 from a pooled connection)
+      expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+    } finally {
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('embedded mode: after a SIGKILL the next start recovers the database, keeps the data and the admin token', async () => {
