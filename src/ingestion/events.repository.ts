@@ -125,6 +125,10 @@ export class EventsRepository {
   /** Runs `fn` only if no other process is running housekeeping now (a transaction-scoped advisory lock). */
   async asLeader<T>(name: string, fn: () => Promise<T>): Promise<T | null> {
     const client = await this.pool.connect();
+    // A checked-out client has no listener of the pool's: a connection lost meanwhile (the database stopping)
+    // would be an unhandled 'error' that ends the process. The query in flight reports it instead.
+    const lost = () => undefined;
+    client.on('error', lost);
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`, [`inventory-sync:${name}`]);
@@ -132,6 +136,7 @@ export class EventsRepository {
       return await fn();
     } finally {
       await client.query('COMMIT').catch(() => undefined);
+      client.off('error', lost);
       client.release();
     }
   }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { describeError } from '../database/database-errors';
 import { MetricsService } from '../ops/metrics.service';
 import { EventsRepository } from './events.repository';
@@ -11,20 +11,31 @@ const EVERY_MS = 15_000;
  * this round reports none, so summing across processes never double-counts; alert on `max by (...)`.
  */
 @Injectable()
-export class QueueGaugesService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QueueGaugesService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('QueueGauges');
   private timer?: NodeJS.Timeout;
+  private inFlight: Promise<boolean> | null = null;
 
   constructor(private readonly events: EventsRepository, private readonly metrics: MetricsService) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.refresh(), EVERY_MS);
+    this.timer = setInterval(() => void this.tracked(), EVERY_MS);
     this.timer.unref();
-    void this.refresh();
+    void this.tracked();
   }
 
-  onApplicationShutdown(): void {
+  /** Before the database pool closes: a count still running would end on a closed pool (or a stopped database). */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    await this.inFlight;
+  }
+
+  private tracked(): Promise<boolean> {
+    const p = this.refresh().finally(() => {
+      if (this.inFlight === p) this.inFlight = null;
+    });
+    this.inFlight = p;
+    return p;
   }
 
   /** Counts now if no other process is counting; true when this process counted. */
