@@ -308,6 +308,30 @@ describe('change feed (section 10)', () => {
     expectProblem(await client(ctx, rec, null).get('/changes'), 401);
   });
 
+  it('LOS rows written by the dataset writer and by partials carry their listing\'s account: the account-only list and feed show them', async () => {
+    const a = await newAccount(ctx, rec);
+    const key = (await newKey(ctx, rec, { scopes: ['inventory:read', 'changes:read'], accountId: a.id })).key;
+    const loc = await newLocation(a.id);
+    await ctx.app.get(ResourcesRepository).upsertMany([resource('cf-acc-los', loc, { type: 'accommodation' })]);
+    const from = await head(key);
+    const los = ctx.app.get(LosRepository);
+    const target = { locationId: loc, channel: 'web', connectionId };
+    await ctx.db.transaction((m) => los.replaceDataset(m, { ...target, datasetKey: 'ka', currency: 'EUR' }, [
+      { resourceId: 'cf-acc-los', arrivalDate: '2027-06-01', lengthOfStay: 2, unitsAvailable: 1, price: 90 },
+      { resourceId: 'cf-acc-los', arrivalDate: '2027-06-02', lengthOfStay: 2, unitsAvailable: 1, price: 90 },
+    ]));
+    // A partial naming a cell the dataset did not have inserts it (without a price).
+    await ctx.db.transaction((m) => los.patchUnits(m, target, [{ resourceId: 'cf-acc-los', arrivalDate: '2027-06-03', lengthOfStay: 2, unitsAvailable: 4 }]));
+    expect(await ctx.db.query(`SELECT account_id FROM los_rows WHERE resource_id = 'cf-acc-los' ORDER BY arrival_date`))
+      .toEqual([{ account_id: a.id }, { account_id: a.id }, { account_id: a.id }]);
+    const listed = (await as(key).get('/los?limit=500').expect(200)).body.items;
+    expect(listed.map((c: Json) => c.arrivalDate)).toEqual(['2027-06-01', '2027-06-02', '2027-06-03']);
+    expect((await readAll(from, '&types=los', key)).items.map((i) => [i.resourceId, i.data])).toEqual([
+      ['cf-acc-los', { channel: 'web', arrivalFrom: '2027-06-01', arrivalTo: '2027-06-02' }],
+      ['cf-acc-los', { channel: 'web', arrivalFrom: '2027-06-03', arrivalTo: '2027-06-03' }],
+    ]);
+  });
+
   it('a cursor older than retention is 410 problem+json; the oldest retained is where no cursor starts', async () => {
     const loc = await newLocation();
     const old = await head();
