@@ -40,14 +40,16 @@ BEGIN
     PERFORM record_change(OLD.account_id, 'location', 'delete', OLD.id, NULL, OLD.id, change_key('location', OLD.account_id, OLD.id));
     RETURN NULL;
   END IF;
+  IF TG_OP = 'UPDATE' AND OLD.account_id IS NOT NULL AND OLD.account_id IS DISTINCT FROM NEW.account_id THEN
+    PERFORM record_change(OLD.account_id, 'location', 'delete', OLD.id, NULL, OLD.id, change_key('location', OLD.account_id, OLD.id));
+  END IF;
+  PERFORM record_change(NEW.account_id, 'location', 'upsert', NEW.id, NULL, NEW.id, change_key('location', NEW.account_id, NEW.id));
+  -- After the location's own items, so a consumer learns the listing before what is in it: its resources and LOS
+  -- rows follow the account, and their triggers record a delete for the old account and an upsert for the new.
   IF TG_OP = 'UPDATE' AND OLD.account_id IS DISTINCT FROM NEW.account_id THEN
-    IF OLD.account_id IS NOT NULL THEN
-      PERFORM record_change(OLD.account_id, 'location', 'delete', OLD.id, NULL, OLD.id, change_key('location', OLD.account_id, OLD.id));
-    END IF;
     UPDATE resources SET account_id = NEW.account_id WHERE location_id = NEW.id AND account_id IS DISTINCT FROM NEW.account_id;
     UPDATE los_rows SET account_id = NEW.account_id WHERE location_id = NEW.id AND account_id IS DISTINCT FROM NEW.account_id;
   END IF;
-  PERFORM record_change(NEW.account_id, 'location', 'upsert', NEW.id, NULL, NEW.id, change_key('location', NEW.account_id, NEW.id));
   RETURN NULL;
 END $$;
 CREATE TRIGGER trg_changes_locations AFTER INSERT OR DELETE ON locations
@@ -73,8 +75,8 @@ END $$;
 CREATE TRIGGER trg_changes_resources AFTER INSERT OR DELETE ON resources
   FOR EACH ROW EXECUTE FUNCTION changes_from_resources();
 CREATE TRIGGER trg_changes_resources_update AFTER UPDATE ON resources
-  FOR EACH ROW WHEN ((OLD.location_id, OLD.type, OLD.name, OLD.capacity, OLD.status, OLD.attributes)
-                     IS DISTINCT FROM (NEW.location_id, NEW.type, NEW.name, NEW.capacity, NEW.status, NEW.attributes))
+  FOR EACH ROW WHEN ((OLD.location_id, OLD.type, OLD.name, OLD.capacity, OLD.status, OLD.attributes, OLD.account_id)
+                     IS DISTINCT FROM (NEW.location_id, NEW.type, NEW.name, NEW.capacity, NEW.status, NEW.attributes, NEW.account_id))
   EXECUTE FUNCTION changes_from_resources();
 
 CREATE FUNCTION changes_from_bookings() RETURNS trigger LANGUAGE plpgsql AS $$

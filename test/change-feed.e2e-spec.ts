@@ -3,6 +3,7 @@ import request from 'supertest';
 import { Client } from 'pg';
 import { AvailabilityRepository } from '../src/inventory/availability.repository';
 import { BookingsRepository } from '../src/inventory/bookings.repository';
+import { LocationsRepository } from '../src/inventory/locations.repository';
 import { LosCell, LosRepository } from '../src/inventory/los.repository';
 import { RatesRepository } from '../src/inventory/rates.repository';
 import { ResourcesRepository, ResourceUpsert } from '../src/inventory/resources.repository';
@@ -115,6 +116,28 @@ describe('change feed (section 10)', () => {
       });
     }
     expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
+  });
+
+  it('a location written again unchanged (by its provider, or claimed again by its account) records nothing and keeps updatedAt', async () => {
+    const a = await newAccount(ctx, rec);
+    const from = await head();
+    const locations = ctx.app.get(LocationsRepository);
+    const owner = { provider: 'syncaroo', connectionId, externalId: 'cf-x1' };
+    await ctx.db.transaction((m) => locations.upsertOwned('cf-owned', owner, { name: 'Owned' }, m));
+    const [before] = await ctx.db.query(`SELECT updated_at FROM locations WHERE id = 'cf-owned'`);
+    await ctx.db.transaction((m) => locations.upsertOwned('cf-owned', owner, { name: 'Owned' }, m));
+    await ctx.db.transaction((m) => locations.upsertOwned('cf-owned', owner, {}, m));
+    expect((await ctx.db.query(`SELECT updated_at FROM locations WHERE id = 'cf-owned'`))[0].updated_at).toEqual(before.updated_at);
+    await admin().put(`/admin/accounts/${a.id}/locations/cf-claimed`).send({ name: 'Claimed' }).expect(201);
+    const [claimed] = await ctx.db.query(`SELECT updated_at FROM locations WHERE id = 'cf-claimed'`);
+    await admin().put(`/admin/accounts/${a.id}/locations/cf-claimed`).send({ name: 'Claimed' }).expect(200);
+    await admin().put(`/admin/accounts/${a.id}/locations/cf-claimed`).send({}).expect(200);
+    expect((await ctx.db.query(`SELECT updated_at FROM locations WHERE id = 'cf-claimed'`))[0].updated_at).toEqual(claimed.updated_at);
+    expect(summary((await readAll(from)).items)).toEqual(['location:upsert:cf-owned', 'location:upsert:cf-claimed']);
+    // A real change still records and moves updatedAt.
+    await ctx.db.transaction((m) => locations.upsertOwned('cf-owned', owner, { name: 'Renamed' }, m));
+    expect((await ctx.db.query(`SELECT updated_at FROM locations WHERE id = 'cf-owned'`))[0].updated_at).not.toEqual(before.updated_at);
+    expect(summary((await readAll(from)).items)).toEqual(['location:upsert:cf-owned', 'location:upsert:cf-claimed', 'location:upsert:cf-owned']);
   });
 
   it('a LOS dataset is one item per resource and channel with its arrival range; a partial names only its cells', async () => {
@@ -289,18 +312,20 @@ describe('change feed (section 10)', () => {
     expect(summary((await readAll(fromA, '', keyA)).items)).toEqual([`location:upsert:${locA}`, 'resource:upsert:cf-ra']);
     expect(summary((await readAll(fromB, '', keyB)).items)).toEqual([`location:upsert:${locB}`, 'resource:upsert:cf-rb']);
     expect(summary((await readAll(fromAll)).items)).toEqual([`location:upsert:${locA}`, `location:upsert:${locB}`, 'resource:upsert:cf-ra', 'resource:upsert:cf-rb']);
-    // Released (not mapped), then claimed by B: A is told it went; B gets it; its resource follows the account.
+    // Released (not mapped), then claimed by B: A is told the listing and what is in it went; B gets both, the
+    // listing first; the resource follows the account.
     const a2 = await head(keyA);
     const b2 = await head(keyB);
     await admin().delete(`/admin/accounts/${a.id}/locations/${locA}`).expect(204);
     await admin().put(`/admin/accounts/${b.id}/locations/${locA}`).send({}).expect(200);
-    expect(summary((await readAll(a2, '', keyA)).items)).toEqual([`location:delete:${locA}`]);
-    expect(summary((await readAll(b2, '', keyB)).items)).toEqual([`location:upsert:${locA}`]);
+    expect(summary((await readAll(a2, '', keyA)).items)).toEqual([`location:delete:${locA}`, 'resource:delete:cf-ra']);
+    expect(summary((await readAll(b2, '', keyB)).items)).toEqual([`location:upsert:${locA}`, 'resource:upsert:cf-ra']);
     const [row] = await ctx.db.query(`SELECT account_id FROM resources WHERE id = 'cf-ra'`);
     expect(row.account_id).toBe(b.id);
+    // B's later change of it reaches B only: A keeps the delete it was told.
     await ctx.app.get(ResourcesRepository).upsertMany([resource('cf-ra', locA, { capacity: 9 })]);
-    expect((await readAll(a2, '', keyA)).items.map((i) => i.entityId)).not.toContain('cf-ra');
-    expect(summary((await readAll(b2, '&types=resource', keyB)).items)).toEqual(['resource:upsert:cf-ra']);
+    expect(summary((await readAll(a2, '', keyA)).items).filter((x) => x.endsWith(':cf-ra'))).toEqual(['resource:delete:cf-ra']);
+    expect(summary((await readAll(b2, '&types=resource', keyB)).items)).toEqual(['resource:upsert:cf-ra', 'resource:upsert:cf-ra']);
     // The read token holds changes:read for every account; a key without it is 403.
     expect((await as(READ_TOKEN).get(`/changes?cursor=${fromAll}&limit=1000`).expect(200)).body.items.length).toBeGreaterThan(3);
     const inventoryOnly = (await newKey(ctx, rec, { scopes: ['inventory:read'], accountId: a.id })).key;

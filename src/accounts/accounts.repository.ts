@@ -51,7 +51,10 @@ export class AccountsRepository {
     const rows: Array<AccountLocationRow & { created: boolean }> = await manager.query(
       `INSERT INTO locations (id, name, timezone, account_id) VALUES ($1, $2, $3, $4)
        ON CONFLICT (id) DO UPDATE SET name = COALESCE(EXCLUDED.name, locations.name), timezone = COALESCE(EXCLUDED.timezone, locations.timezone),
-              account_id = EXCLUDED.account_id, updated_at = now()
+              account_id = EXCLUDED.account_id,
+              updated_at = CASE WHEN (locations.name, locations.timezone, locations.account_id)
+                                     IS DISTINCT FROM (COALESCE(EXCLUDED.name, locations.name), COALESCE(EXCLUDED.timezone, locations.timezone), EXCLUDED.account_id)
+                                THEN now() ELSE locations.updated_at END
         WHERE locations.account_id IS NULL OR locations.account_id = EXCLUDED.account_id
        RETURNING account_id, id, name, timezone, (xmax = 0) AS created`,
       [locationId, fields.name ?? null, fields.timezone ?? null, accountId],

@@ -24,7 +24,11 @@ export class LocationsRepository {
        VALUES ($1, $2, $3, $4, $5, $6, now())
        ON CONFLICT (id) DO UPDATE SET
          name = COALESCE($2, locations.name), timezone = COALESCE($3, locations.timezone),
-         provider = $4, connection_id = $5, external_id = $6, updated_at = now()`,
+         provider = $4, connection_id = $5, external_id = $6,
+         -- updatedAt moves only on a real change (the change feed records only those too).
+         updated_at = CASE WHEN (locations.name, locations.timezone, locations.provider, locations.connection_id, locations.external_id)
+                                IS DISTINCT FROM (COALESCE($2, locations.name), COALESCE($3, locations.timezone), $4, $5::uuid, $6)
+                           THEN now() ELSE locations.updated_at END`,
       [id, fields.name ?? null, fields.timezone ?? null, owner.provider, owner.connectionId, owner.externalId],
     );
   }
