@@ -81,6 +81,16 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     expect((await rates()).items).toHaveLength(2);
   });
 
+  it('a resource JSON fetched again unchanged still restores its rates (a retry after the rates were not written)', async () => {
+    fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 12, rates: [{ period: 'hour', price: 30, currency: 'EUR' }] });
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
+    expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([['hour', 30]]);
+    // As if the event had failed after the resource row committed and before its rates: the row is as fetched, the rates are not.
+    await ctx.db.query(`DELETE FROM rates WHERE resource_id = $1`, [resourceId]);
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
+    expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([['hour', 30]]);
+  });
+
   it('GET /resources/{id}/rates of an unknown resource → 404 problem+json', async () => {
     const res = await ctx.reader.get('/resources/no-such-resource/rates').expect(404);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);

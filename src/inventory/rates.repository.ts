@@ -34,11 +34,23 @@ export class RatesRepository {
     return n;
   }
 
-  /** A resource JSON with a `rates` array: exactly these, in the caller's transaction. */
-  async replaceForResource(owner: { provider: string; connectionId: string; resourceId: string }, rates: RateWrite[], manager: EntityManager): Promise<void> {
+  /**
+   * A resource JSON with a `rates` array: the resource's rates become exactly these, in one statement (its own
+   * transaction). Idempotent and cheap when nothing changed (identical rows are not rewritten), so it can run on
+   * every fetch: a retry after the resource was written but its rates were not applies them.
+   */
+  async replaceForResource(owner: { provider: string; connectionId: string; resourceId: string }, rates: RateWrite[], manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query(
-      `DELETE FROM rates WHERE resource_id = $1 AND provider = $2 AND connection_id = $3 AND NOT (external_id = ANY($4::text[]))`,
-      [owner.resourceId, owner.provider, owner.connectionId, rates.map((r) => r.externalId)]);
-    for (const rate of rates) await this.upsert(owner, rate, manager);
+      `WITH gone AS (
+         DELETE FROM rates WHERE resource_id = $3 AND provider = $1 AND connection_id = $2 AND NOT (external_id = ANY($4::varchar[])))
+       INSERT INTO rates (provider, connection_id, external_id, resource_id, name, price, currency, unit, updated_at)
+       SELECT $1, $2, e, $3, n, p, c, u, now() FROM unnest($4::varchar[], $5::varchar[], $6::numeric[], $7::varchar[], $8::varchar[]) AS t(e, n, p, c, u)
+       ON CONFLICT (provider, connection_id, external_id) DO UPDATE SET
+         resource_id = EXCLUDED.resource_id, name = EXCLUDED.name, price = EXCLUDED.price, currency = EXCLUDED.currency,
+         unit = EXCLUDED.unit, updated_at = now()
+       WHERE (rates.resource_id, rates.name, rates.price, rates.currency, rates.unit)
+             IS DISTINCT FROM (EXCLUDED.resource_id, EXCLUDED.name, EXCLUDED.price, EXCLUDED.currency, EXCLUDED.unit)`,
+      [owner.provider, owner.connectionId, owner.resourceId, rates.map((r) => r.externalId), rates.map((r) => r.name),
+        rates.map((r) => r.price), rates.map((r) => r.currency), rates.map((r) => r.unit)]);
   }
 }
