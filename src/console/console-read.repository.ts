@@ -3,11 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Tenant } from '../auth/principal';
 import { decodeTimeIdCursor, Page, toPage } from '../common/pagination';
+import { ACTIVE as WAITING, OWNED as OWNED_EVENT } from '../ingestion/events.repository';
 import type { MinuteCount } from './svg-chart';
 
-/** Account scoping of the inbox, as EventsRepository applies it: an event is its connection's account's; events of no connection are global only. */
-const OWNED_EVENT = (param: string) => `(${param}::uuid IS NULL OR e.connection_id IN (SELECT c.id FROM connections c WHERE c.account_id = ${param}::uuid))`;
-const WAITING = `('pending', 'failed', 'processing')`;
 
 export interface OverviewStats {
   total: number;

@@ -6,14 +6,15 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import type { Tenant } from '../auth/principal';
 import type { StoredEventRow } from './event-row';
 
-const ACTIVE = `('pending', 'failed', 'processing')`;
+/** Events still to run (the backlog). */
+export const ACTIVE = `('pending', 'failed', 'processing')`;
 
 /** The earlier event of the item that an event in line waits behind: the item's head, when that is not itself. */
 const WAITING_FOR = `(SELECT h.id FROM event_partitions p JOIN inbound_events h ON h.seq = p.head_seq
                        WHERE p.key = e.partition_key AND e.status IN ('pending', 'failed') AND h.seq < e.seq) AS waiting_for`;
 
 /** Account scoping of the inbox: an event is its connection's account's; events of no connection are global only. */
-const OWNED = (param: string) => `(${param}::uuid IS NULL OR e.connection_id IN (SELECT c.id FROM connections c WHERE c.account_id = ${param}::uuid))`;
+export const OWNED = (param: string) => `(${param}::uuid IS NULL OR e.connection_id IN (SELECT c.id FROM connections c WHERE c.account_id = ${param}::uuid))`;
 
 export type ReplayOutcome = 'replayed' | 'stale' | 'not-found' | StoredEventRow['status'];
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import OAuth2Server, { OAuthError } from '@node-oauth/oauth2-server';
 import type { Request, Response } from 'express';
@@ -7,7 +6,7 @@ import { AuthService } from '../../../auth/auth.service';
 import { SESSION_COOKIE } from '../../../auth/session-auth';
 import { SessionsService } from '../../../auth/sessions.service';
 import { readCookie } from '../../../common/cookies';
-import { safeEqual, sha256Hex } from '../../../common/crypto.util';
+import { randomToken, safeEqual, sha256Hex } from '../../../common/crypto.util';
 import { RateLimitedError } from '../../../common/domain.error';
 import { AppConfig } from '../../../config/app-config';
 import { renderConsentPage, renderErrorPage } from './consent-page';
@@ -198,7 +197,7 @@ export class SyncarooOAuthService {
   private csrfFor(req: Request, res: Response): string {
     const existing = readCookie(req, CONSENT_CSRF_COOKIE);
     if (existing && /^[A-Za-z0-9_-]{32,64}$/.test(existing)) return existing;
-    const value = randomBytes(24).toString('base64url');
+    const value = randomToken();
     res.cookie(CONSENT_CSRF_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure: this.sessions.cookieOptions.secure, path: '/oauth/syncaroo', maxAge: 3600_000 });
     return value;
   }
