@@ -349,10 +349,28 @@ describe('change feed (section 10)', () => {
     await ctx.db.transaction((m) => los.patchUnits(m, target, [{ resourceId: 'cf-acc-los', arrivalDate: '2027-06-03', lengthOfStay: 2, unitsAvailable: 4 }]));
     expect(await ctx.db.query(`SELECT account_id FROM los_rows WHERE resource_id = 'cf-acc-los' ORDER BY arrival_date`))
       .toEqual([{ account_id: a.id }, { account_id: a.id }, { account_id: a.id }]);
+    // The other two write paths: INSERT … unnest (mode 'insert'), and the upsert of a product listed twice; then
+    // the first dataset again, so the list below shows it.
+    await ctx.db.transaction(async (m) => {
+      const w = await los.openDataset(m, { ...target, datasetKey: 'kb', currency: 'EUR' }, 'insert');
+      await w.add({ resourceId: 'cf-acc-los', arrivalDates: ['2027-07-01'], lengthsOfStay: [3], units: [2], prices: [120] });
+      await w.add({ resourceId: 'cf-acc-los', arrivalDates: ['2027-07-01', '2027-07-02'], lengthsOfStay: [3, 3], units: [5, 5], prices: [130, 130] }, true);
+      await w.finish();
+    });
+    expect(await ctx.db.query(`SELECT to_char(arrival_date, 'YYYY-MM-DD') AS d, units_available AS u, account_id FROM los_rows WHERE resource_id = 'cf-acc-los' ORDER BY arrival_date`))
+      .toEqual([{ d: '2027-07-01', u: 5, account_id: a.id }, { d: '2027-07-02', u: 5, account_id: a.id }]);
+    await ctx.db.transaction((m) => los.replaceDataset(m, { ...target, datasetKey: 'kc', currency: 'EUR' }, [
+      { resourceId: 'cf-acc-los', arrivalDate: '2027-06-01', lengthOfStay: 2, unitsAvailable: 1, price: 90 },
+      { resourceId: 'cf-acc-los', arrivalDate: '2027-06-02', lengthOfStay: 2, unitsAvailable: 1, price: 90 },
+    ]));
+    await ctx.db.transaction((m) => los.patchUnits(m, target, [{ resourceId: 'cf-acc-los', arrivalDate: '2027-06-03', lengthOfStay: 2, unitsAvailable: 4 }]));
     const listed = (await as(key).get('/los?limit=500').expect(200)).body.items;
     expect(listed.map((c: Json) => c.arrivalDate)).toEqual(['2027-06-01', '2027-06-02', '2027-06-03']);
     expect((await readAll(from, '&types=los', key)).items.map((i) => [i.resourceId, i.data])).toEqual([
       ['cf-acc-los', { channel: 'web', arrivalFrom: '2027-06-01', arrivalTo: '2027-06-02' }],
+      ['cf-acc-los', { channel: 'web', arrivalFrom: '2027-06-03', arrivalTo: '2027-06-03' }],
+      ['cf-acc-los', { channel: 'web', arrivalFrom: '2027-06-01', arrivalTo: '2027-07-02' }],
+      ['cf-acc-los', { channel: 'web', arrivalFrom: '2027-06-01', arrivalTo: '2027-07-02' }],
       ['cf-acc-los', { channel: 'web', arrivalFrom: '2027-06-03', arrivalTo: '2027-06-03' }],
     ]);
   });

@@ -517,6 +517,7 @@ describe('console (CONTRACT 11)', () => {
       expect(await ctx.db.query(`SELECT status FROM subscriptions WHERE id = $1`, [sub.id])).toEqual([{ status: 'paused' }]);
       await browser.call('click', { selector: '#activate', nav: true });
       expect(await browser.call('text', { selector: '#subscription-status' })).toContain('active');
+      expect(await ctx.db.query(`SELECT status FROM subscriptions WHERE id = $1`, [sub.id])).toEqual([{ status: 'active' }]);
 
       // Delete → the list; gone with its log.
       expect((await browser.call('click', { selector: '#delete-subscription', nav: true })).url).toBe(url('/console/subscriptions'));
