@@ -302,7 +302,10 @@ describe('ingestion housekeeping and timeouts', () => {
     const at = (t: string) => ctx.db.query(
       `INSERT INTO inbound_events (provider, event_type, status, partition_key, priority, payload, headers, received_at)
        VALUES ('stratech', 't', 'dead', 'p-time', 5, '{}', '{}', $1) RETURNING id`, [t]);
-    const [[a], [b], [c]] = await Promise.all([at('2026-03-01T10:00:00Z'), at('2026-03-01T11:00:00Z'), at('2026-03-01T12:00:00Z')]);
+    // One after another: the list is newest stored first (seq), so stored in time order.
+    const [a] = await at('2026-03-01T10:00:00Z');
+    const [b] = await at('2026-03-01T11:00:00Z');
+    const [c] = await at('2026-03-01T12:00:00Z');
     const ids = async (q: string) => ((await ctx.admin.get(`/admin/events?provider=stratech&${q}`).expect(200)).body.items as Array<{ id: string }>)
       .map((e) => e.id).filter((id) => [a.id, b.id, c.id].includes(id));
     expect(await ids('receivedFrom=2026-03-01T11:00:00Z')).toEqual([c.id, b.id]);
