@@ -74,7 +74,7 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: 'keep-me-not', resourceId, attributeType: 'rates', apiUrl: url(ratePath('keep-me-not')) }), 'done');
     fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 12, rates: [{ period: 'day', price: 150, currency: 'EUR' }, { id: 'm1', unit: 'month', price: 2000 }] });
     await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
-    expect((await rates()).items.map((r: any) => [r.id, r.unit, r.price])).toEqual([['day', 'day', 150], ['m1', 'month', 2000]]);
+    expect((await rates()).items.map((r: any) => [r.id, r.unit, r.price])).toEqual([[`${RES}:day`, 'day', 150], ['m1', 'month', 2000]]);
     // Without a rates array the resource's rates are left alone.
     fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 10 });
     await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
@@ -84,11 +84,27 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
   it('a resource JSON fetched again unchanged still restores its rates (a retry after the rates were not written)', async () => {
     fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 12, rates: [{ period: 'hour', price: 30, currency: 'EUR' }] });
     await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
-    expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([['hour', 30]]);
+    expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([[`${RES}:hour`, 30]]);
     // As if the event had failed after the resource row committed and before its rates: the row is as fetched, the rates are not.
     await ctx.db.query(`DELETE FROM rates WHERE resource_id = $1`, [resourceId]);
     await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
-    expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([['hour', 30]]);
+    expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([[`${RES}:hour`, 30]]);
+  });
+
+  it('two resources of one connection each keep their own rate without an id (the seed\'s {period, price})', async () => {
+    const a = '61116c0bab789b6cc1fe00a1', b = '61116c0bab789b6cc1fe00b2';
+    fake.set(resourcePath(a), { id: a, name: 'Room A', type: 'meeting-room', capacity: 4, rates: [{ period: 'day', price: 100, currency: 'EUR' }] });
+    fake.set(resourcePath(b), { id: b, name: 'Room B', type: 'meeting-room', capacity: 6, rates: [{ period: 'day', price: 200, currency: 'EUR' }] });
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: a, apiUrl: url(resourcePath(a)) }), 'done');
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: b, apiUrl: url(resourcePath(b)) }), 'done');
+    const idOf = async (sid: string) => (await ctx.db.query(`SELECT id FROM resources WHERE external_id = $1`, [sid]))[0].id as string;
+    const ratesOf = async (sid: string) => (await ctx.reader.get(`/resources/${await idOf(sid)}/rates`).expect(200)).body.items.map((r: any) => [r.id, r.unit, r.price]);
+    expect(await ratesOf(a)).toEqual([[`${a}:day`, 'day', 100]]);
+    expect(await ratesOf(b)).toEqual([[`${b}:day`, 'day', 200]]);
+    // A's JSON fetched again does not take B's rate, and B's stays.
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: a, apiUrl: url(resourcePath(a)) }), 'done');
+    expect(await ratesOf(a)).toEqual([[`${a}:day`, 'day', 100]]);
+    expect(await ratesOf(b)).toEqual([[`${b}:day`, 'day', 200]]);
   });
 
   it('GET /resources/{id}/rates of an unknown resource → 404 problem+json', async () => {

@@ -20,14 +20,16 @@ describe('Syncaroo rate mapping', () => {
   });
 
   it('reads a resource JSON rates array: undefined when absent, unusable entries skipped, last one of an id wins', () => {
-    expect(toRateList(undefined)).toBeUndefined();
-    expect(toRateList({})).toBeUndefined();
-    expect(toRateList([])).toEqual([]);
-    expect(toRateList([{ id: 'a', unit: 'day', price: 1 }, { id: 'b' }, { id: 'a', unit: 'week', price: 2 }]))
+    expect(toRateList(undefined, 'res-1')).toBeUndefined();
+    expect(toRateList({}, 'res-1')).toBeUndefined();
+    expect(toRateList([], 'res-1')).toEqual([]);
+    expect(toRateList([{ id: 'a', unit: 'day', price: 1 }, { id: 'b' }, { id: 'a', unit: 'week', price: 2 }], 'res-1'))
       .toEqual([{ externalId: 'a', name: null, price: 2, currency: null, unit: 'week' }]);
-    expect(toRateList([{ period: 'day', price: 150 }, { period: 'hour', price: 20, currency: 'eur' }])).toEqual([
-      { externalId: 'day', name: null, price: 150, currency: null, unit: 'day' },
-      { externalId: 'hour', name: null, price: 20, currency: 'EUR', unit: 'hour' },
+    expect(toRateList([{ period: 'day', price: 150 }, { period: 'hour', price: 20, currency: 'eur' }], 'res-1')).toEqual([
+      { externalId: 'res-1:day', name: null, price: 150, currency: null, unit: 'day' },
+      { externalId: 'res-1:hour', name: null, price: 20, currency: 'EUR', unit: 'hour' },
     ]);
+    // Without an id the resource names the rate: two rooms' day rates are two rates.
+    expect(toRateList([{ period: 'day', price: 1 }], 'res-2')![0].externalId).toBe('res-2:day');
   });
 });

@@ -37,14 +37,15 @@ export function toRateUpsert(raw: unknown, fallbackId?: string): RateUpsert | nu
 
 /**
  * A resource JSON's `rates` array (absent or not an array: undefined = leave the rates alone); unusable entries are
- * skipped. An entry without an id (the seed's `{period, price}`) is the resource's rate for that unit: its unit is its id.
+ * skipped. An entry without an id (the seed's `{period, price}`) is the resource's rate for that unit: its id is
+ * `<resource syncarooId>:<unit>`, since rate ids are unique per connection and every room has its own day rate.
  */
-export function toRateList(raw: unknown): RateUpsert[] | undefined {
+export function toRateList(raw: unknown, resourceExternalId: string): RateUpsert[] | undefined {
   if (!Array.isArray(raw)) return undefined;
   const seen = new Map<string, RateUpsert>();
   for (const item of raw.slice(0, 1000)) {
     const unit = item && typeof item === 'object' ? toRateUnit((item as Record<string, unknown>).unit ?? (item as Record<string, unknown>).period) : null;
-    const rate = toRateUpsert(item, unit ?? undefined);
+    const rate = toRateUpsert(item, unit ? `${resourceExternalId}:${unit}` : undefined);
     if (rate) seen.set(rate.externalId, rate);
   }
   return [...seen.values()];

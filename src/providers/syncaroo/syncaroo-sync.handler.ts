@@ -137,7 +137,7 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     // every fetch (one idempotent statement). Not only when the resource row changed: a retry after the rates
     // failed finds the row unchanged, and the row's stored attributes are bounded (a long list is cut from
     // them), so an unchanged row says nothing about the rates.
-    const rates = toRateList(data.details.rates);
+    const rates = toRateList(data.details.rates, syncarooId);
     if (rates) await this.rates.replaceForResource({ provider: PROVIDER, connectionId: c.id, resourceId: savedId }, rates);
     if (w.action === 'new' && w.actionCallback) {
       // After the commit: if this fails the event retries, finds the same row by externalId and calls back again.
