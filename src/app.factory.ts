@@ -4,7 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
-import { setProviderMaxBytes } from './common/http-client';
+import { setOutboundRequestHook, setProviderMaxBytes } from './common/http-client';
 import { JsonBodyInterceptor } from './common/json-body.interceptor';
 import { PinoNestLogger } from './common/logger';
 import { ProblemFilter } from './common/problem.filter';
@@ -26,6 +26,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
     bodyParser: false,
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
   });
+  // Every outbound provider call (http-client.ts) counts itself once, by provider and how it ended.
+  const outbound = app.get(MetricsService).outboundRequests;
+  setOutboundRequestHook((provider, status) => outbound.inc({ provider, status: String(status) }));
   app.set('trust proxy', false);
   app.disable('x-powered-by');
 

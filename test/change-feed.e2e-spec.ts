@@ -395,6 +395,27 @@ describe('change feed (section 10)', () => {
     expect(summary((await admin().get('/changes').expect(200)).body.items)).toEqual(['resource:upsert:cf-new']);
   });
 
+  it('retention runs in one process at a time: while another session holds its advisory lock it deletes nothing; then it runs', async () => {
+    const loc = await newLocation();
+    await ctx.app.get(ResourcesRepository).upsertMany([resource('cf-locked-old', loc)]);
+    await ctx.db.query(`UPDATE changes SET changed_at = now() - interval '30 days'`);
+    await ctx.app.get(ResourcesRepository).upsertMany([resource('cf-locked-new', loc)]);
+    const oldChanges = async () => Number((await ctx.db.query(`SELECT count(*) AS n FROM changes WHERE changed_at < now() - interval '7 days'`))[0].n);
+    const horizon = async () => (await ctx.db.query(`SELECT pruned_xid::text, pruned_seq::text FROM changes_horizon WHERE id = 1`))[0];
+    const before = { old: await oldChanges(), horizon: await horizon() };
+    expect(before.old).toBeGreaterThan(0);
+    // Another process at it: the same lock the server's housekeeping takes (hashtext of 'inventory-sync:<job>').
+    const other = await otherClient();
+    await other.query(`SELECT pg_advisory_lock(hashtext('inventory-sync:changes-retention'))`);
+    const retention = ctx.app.get(ChangesRetentionService);
+    expect(await retention.prune()).toBe(0);
+    expect({ old: await oldChanges(), horizon: await horizon() }).toEqual(before);
+    await other.query(`SELECT pg_advisory_unlock(hashtext('inventory-sync:changes-retention'))`);
+    expect(await retention.prune()).toBe(before.old);
+    expect(await oldChanges()).toBe(0);
+    expect(summary((await admin().get('/changes').expect(200)).body.items)).toEqual(['resource:upsert:cf-locked-new']);
+  });
+
   it.each([
     ['types=bogus', 'types'], ['types=resource,', 'types'], ['limit=0', 'limit'], ['limit=1001', 'limit'], ['wait=31', 'wait'], ['wait=-1', 'wait'],
     ['cursor=nope!', 'cursor'], [`cursor=${Buffer.from('f1.1.x').toString('base64url')}`, 'cursor'], [`cursor=${Buffer.from('f1.99999999999999999999.1').toString('base64url')}`, 'cursor'],

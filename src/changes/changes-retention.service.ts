@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { describeError } from '../database/database-errors';
+import { asLeader, poolOf } from '../database/leader-lock';
 
 const EVERY_MS = 60 * 60 * 1000;
 const BATCH = 10_000;
@@ -10,7 +11,8 @@ const BATCH = 10_000;
 /**
  * Deletes changes older than CHANGES_RETENTION_DAYS. The cut is a feed position, not a time: the horizon moves
  * first to the newest old change (so a cursor before it answers 410 from then on), then everything up to it goes,
- * so no retained change ever sits behind the horizon where no cursor could reach it.
+ * so no retained change ever sits behind the horizon where no cursor could reach it. Runs in one process at a time
+ * (advisory lock `changes-retention`, as the inbox retention): the others skip that round.
  */
 @Injectable()
 export class ChangesRetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -29,8 +31,12 @@ export class ChangesRetentionService implements OnApplicationBootstrap, OnApplic
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Returns the number of changes deleted. */
+  /** Returns the number of changes deleted; 0 while another process is pruning. */
   async prune(now = new Date()): Promise<number> {
+    return (await asLeader(poolOf(this.dataSource), 'changes-retention', () => this.pruneNow(now))) ?? 0;
+  }
+
+  private async pruneNow(now: Date): Promise<number> {
     const cutoff = new Date(now.getTime() - this.config.env.CHANGES_RETENTION_DAYS * 24 * 3600 * 1000);
     const [cut] = await this.dataSource.query(
       `SELECT xid::text AS xid, seq::text AS seq FROM changes

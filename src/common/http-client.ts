@@ -1,3 +1,4 @@
+import type { Provider } from '../connections/entities/connection.entity';
 import { handlerContext } from '../ingestion/handler-context';
 import { PermanentError, RetryableError } from '../ingestion/provider-handler';
 import { parseRetryAfter } from '../ingestion/retry.policy';
@@ -18,6 +19,22 @@ export interface HttpRequest {
   maxBytes?: number;
   /** The setting the "answer larger than" error names; default PROVIDER_MAX_BYTES, or `maxBytes` for an override. */
   maxBytesName?: string;
+  /** Who is called: the `provider` label of inventory_outbound_requests_total (`unknown` without it). */
+  provider?: Provider;
+}
+
+/** How one outbound call ended: the answer's status, or why there was none to use. */
+export type OutboundStatus = number | 'timeout' | 'network' | 'aborted' | 'too-large' | 'redirect';
+export type OutboundHook = (provider: Provider | 'unknown', status: OutboundStatus) => void;
+let outboundHook: OutboundHook | null = null;
+
+/**
+ * Told once of every outbound call's end (inventory_outbound_requests_total). Set once at start (`createApp`)
+ * like the size cap, since this module is no Nest provider; with several apps in one process (tests) the last
+ * one set is told.
+ */
+export function setOutboundRequestHook(hook: OutboundHook | null): void {
+  outboundHook = hook;
 }
 
 /** PROVIDER_MAX_BYTES's default (CONTRACT.md section 12). */
@@ -57,8 +74,22 @@ export interface CallSignal {
   readonly cause: AbortCause | null;
   /** Stops the call for a reason of the caller's (e.g. its answer is too large): the connection is closed. */
   abort(cause: AbortCause): void;
+  /**
+   * Records how the call ended (inventory_outbound_requests_total), once: later calls are ignored. `close()`
+   * records the abort cause (timeout / aborted / network) if nothing was recorded before.
+   */
+  settle(status: OutboundStatus): void;
   /** Clears the timer and the listener on the handler's signal. */
   close(): void;
+}
+
+/** The status of a call that got no usable answer: its abort cause, else a network failure. */
+export function transportStatus(call: CallSignal): OutboundStatus {
+  return statusOfCause(call.cause);
+}
+
+function statusOfCause(cause: AbortCause | null): OutboundStatus {
+  return cause === 'timeout' ? 'timeout' : cause === 'handler' ? 'aborted' : 'network';
 }
 
 /**
@@ -67,9 +98,10 @@ export interface CallSignal {
  * the timeout signal inside such a composite is only weakly held, so after a garbage collection it never
  * fires and a silent upstream holds the call forever (see src/common/http-client.spec.ts).
  */
-export function openCallSignal(timeoutMs: number): CallSignal {
+export function openCallSignal(timeoutMs: number, provider?: Provider): CallSignal {
   const controller = new AbortController();
   let cause: AbortCause | null = null;
+  let settled = false;
   const abort = (why: AbortCause) => {
     if (controller.signal.aborted) return;
     cause = why;
@@ -78,6 +110,11 @@ export function openCallSignal(timeoutMs: number): CallSignal {
   const timer = setTimeout(() => abort('timeout'), timeoutMs);
   const handler = handlerContext.getStore()?.signal;
   const onHandlerAbort = () => abort('handler');
+  const settle = (status: OutboundStatus) => {
+    if (settled) return;
+    settled = true;
+    outboundHook?.(provider ?? 'unknown', status);
+  };
   if (handler?.aborted) onHandlerAbort();
   else handler?.addEventListener('abort', onHandlerAbort, { once: true });
   return {
@@ -86,9 +123,11 @@ export function openCallSignal(timeoutMs: number): CallSignal {
       return cause;
     },
     abort,
+    settle,
     close() {
       clearTimeout(timer);
       handler?.removeEventListener('abort', onHandlerAbort);
+      settle(statusOfCause(cause));
     },
   };
 }
@@ -152,7 +191,7 @@ export async function httpRequest<T = unknown>(url: string, req: HttpRequest = {
   }
   const cap = req.maxBytes ?? providerCap;
   const capName = req.maxBytesName ?? (req.maxBytes === undefined ? 'PROVIDER_MAX_BYTES' : 'maxBytes');
-  const call = openCallSignal(req.timeoutMs ?? 15_000);
+  const call = openCallSignal(req.timeoutMs ?? 15_000, req.provider);
   try {
     let res: Response;
     try {
@@ -161,11 +200,19 @@ export async function httpRequest<T = unknown>(url: string, req: HttpRequest = {
       throw transportError(where, call);
     }
     if (res.status >= 300 && res.status < 400) {
+      call.settle('redirect');
       call.abort('refused');
       await res.body?.cancel().catch(() => undefined);
       throw new PermanentError(`${where}: upstream redirected (${res.status}) to another location; redirects are not followed`);
     }
-    const bytes = await readCapped(res, where, cap, capName, call);
+    let bytes: Buffer;
+    try {
+      bytes = await readCapped(res, where, cap, capName, call);
+    } catch (e) {
+      call.settle(e instanceof PermanentError ? 'too-large' : transportStatus(call));
+      throw e;
+    }
+    call.settle(res.status);
     let parsed: unknown = null;
     if (bytes.length > 0) {
       const text = new TextDecoder().decode(bytes);

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import type { Tenant } from '../auth/principal';
+import { asLeader } from '../database/leader-lock';
 import type { StoredEventRow } from './event-row';
 
 /** Events still to run (the backlog). */
@@ -123,23 +124,9 @@ export class EventsRepository {
     return rowCount ?? 0;
   }
 
-  /** Runs `fn` only if no other process is running housekeeping now (a transaction-scoped advisory lock). */
-  async asLeader<T>(name: string, fn: () => Promise<T>): Promise<T | null> {
-    const client = await this.pool.connect();
-    // A checked-out client has no listener of the pool's: a connection lost meanwhile (the database stopping)
-    // would be an unhandled 'error' that ends the process. The query in flight reports it instead.
-    const lost = () => undefined;
-    client.on('error', lost);
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`, [`inventory-sync:${name}`]);
-      if (!rows[0].ok) return null;
-      return await fn();
-    } finally {
-      await client.query('COMMIT').catch(() => undefined);
-      client.off('error', lost);
-      client.release();
-    }
+  /** Runs `fn` only if no other process is running housekeeping `name` now (src/database/leader-lock.ts). */
+  asLeader<T>(name: string, fn: () => Promise<T>): Promise<T | null> {
+    return asLeader(this.pool, name, fn);
   }
 
   /** Events not finished for good, by provider and status; waiting ones with the age of the oldest. */

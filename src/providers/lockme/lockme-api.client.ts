@@ -182,7 +182,7 @@ export class LockmeApiClient {
   }
 
   private async call(accessToken: string, method: 'GET' | 'POST', path: string): Promise<HttpResponse> {
-    const res = await httpRequest(`${this.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${accessToken}` } });
+    const res = await httpRequest(`${this.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${accessToken}` }, provider: 'lockme' });
     if (res.status === 401) throw new LockmeUnauthorizedError(`Lockme ${method} ${describeUrl(`${this.apiUrl}${path}`)}: access token refused (401)`);
     return res;
   }
@@ -197,6 +197,7 @@ export class LockmeApiClient {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body,
+      provider: 'lockme',
     });
     if (res.status === 400 || res.status === 401 || res.status === 403) {
       throw new LockmeGrantRejectedError(`Lockme token endpoint refused the ${grant.grant_type} grant (${res.status})`);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CallSignal, describeUrl, httpRequest, openCallSignal, raiseForStatus } from '../../common/http-client';
+import { CallSignal, describeUrl, httpRequest, openCallSignal, OutboundStatus, raiseForStatus, transportStatus } from '../../common/http-client';
 import { AppConfig } from '../../config/app-config';
 import { PermanentError, RetryableError } from '../../ingestion/provider-handler';
 
@@ -103,15 +103,20 @@ class StreamedBody implements LosDatasetBody {
       try {
         next = await reader.read();
       } catch {
+        this.call.settle(transportStatus(this.call));
         throw transportError(this.where, this.call);
       }
       if (next.done) {
         // A body shorter than its Content-Length is a broken connection, not the end of the document.
-        if (this.declaredBytes !== null && this.bytesRead < this.declaredBytes) throw transportError(this.where, this.call);
+        if (this.declaredBytes !== null && this.bytesRead < this.declaredBytes) {
+          this.call.settle(transportStatus(this.call));
+          throw transportError(this.where, this.call);
+        }
         return;
       }
       this.bytesRead += next.value.byteLength;
       if (this.bytesRead > this.cap) {
+        this.call.settle('too-large');
         await this.close();
         throw this.tooLarge();
       }
@@ -122,6 +127,9 @@ class StreamedBody implements LosDatasetBody {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // The answer's status, unless the read ended otherwise (too large, broken connection: recorded there; the
+    // handler's abort: aborted).
+    this.call.settle(this.call.cause === null ? this.res.status : transportStatus(this.call));
     // Stops a body still arriving (the connection is closed, not drained); a finished one is left as it is.
     this.call.abort('refused');
     await (this.reader ? this.reader.cancel() : this.res.body?.cancel())?.catch(() => undefined);
@@ -165,7 +173,7 @@ export class StratechApiClient {
     const url = `${this.apiUrl}/v1/channels/${encodeURIComponent(channelReference)}/los/${encodeURIComponent(key)}`;
     const where = `GET ${describeUrl(url)}`;
     const cap = this.config.env.STRATECH_DATASET_MAX_BYTES;
-    const call = openCallSignal(DATASET_TIMEOUT_MS);
+    const call = openCallSignal(DATASET_TIMEOUT_MS, 'stratech');
     let res: Response;
     try {
       res = await fetch(url, { headers: { accept: 'application/json', authorization: `Bearer ${accessToken}` }, signal: call.signal, redirect: 'manual' });
@@ -173,13 +181,14 @@ export class StratechApiClient {
       call.close();
       throw transportError(where, call);
     }
-    const refuse = async (): Promise<void> => {
+    const refuse = async (status: OutboundStatus): Promise<void> => {
+      call.settle(status);
       call.abort('refused');
       await res.body?.cancel().catch(() => undefined);
       call.close();
     };
     if (res.status < 200 || res.status >= 300) {
-      await refuse();
+      await refuse(res.status >= 300 && res.status < 400 ? 'redirect' : res.status);
       if (res.status === 401) return { status: 'unauthorized' };
       if (res.status === 404) return { status: 'not-found' };
       if (res.status >= 300 && res.status < 400) {
@@ -191,7 +200,7 @@ export class StratechApiClient {
     const length = res.headers.get('content-length');
     const declaredBytes = length !== null && /^\s*\d+\s*$/.test(length) ? Number(length) : null;
     if (declaredBytes !== null && declaredBytes > cap) {
-      await refuse();
+      await refuse('too-large');
       throw tooLarge();
     }
     return { status: 'ok', body: new StreamedBody(res, call, where, cap, tooLarge, declaredBytes) };
@@ -207,6 +216,7 @@ export class StratechApiClient {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: form,
       timeoutMs: TOKEN_TIMEOUT_MS,
+      provider: 'stratech',
     });
     if (res.status === 400 || res.status === 401 || res.status === 403) {
       throw new StratechGrantRejectedError(`${what}: the identity server refused the grant (${res.status})`);

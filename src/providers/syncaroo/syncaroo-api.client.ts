@@ -196,7 +196,7 @@ export class SyncarooApiClient {
   /** Bearer call; on a 401 the token is renewed once and the call repeated once. */
   private async call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<HttpResponse> {
     const send = (token: string) =>
-      httpRequest(url, { method, headers: { authorization: `Bearer ${token}` }, body, timeoutMs: TIMEOUT_MS });
+      httpRequest(url, { method, headers: { authorization: `Bearer ${token}` }, body, timeoutMs: TIMEOUT_MS, provider: 'syncaroo' });
     const token = await this.tokens.get();
     const res = await send(token);
     if (res.status !== 401) return res;
@@ -212,6 +212,7 @@ export class SyncarooApiClient {
       method: 'POST',
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
       timeoutMs: TIMEOUT_MS,
+      provider: 'syncaroo',
     });
     // A refused client credential is an operator fix (env + restart), not a reason to kill events: retry.
     if (res.status === 400 || res.status === 401 || res.status === 403) {
