@@ -88,9 +88,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     this.lastLoopAt = Date.now();
     this.readiness.register('subscriptions', () =>
       Date.now() - this.lastLoopAt > LOOP_STALL_MS ? `subscription delivery loop stalled for ${Math.round((Date.now() - this.lastLoopAt) / 1000)} s` : null);
-    this.unsubscribe = this.notifier.subscribe(() => {
-      if (this.anyActive) this.wakeup.poke();
-    });
     this.loop = this.run();
   }
 
@@ -108,7 +105,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
     if (!this.loop) return Promise.resolve();
     this.stopped ??= (async () => {
       this.running = false;
-      this.unsubscribe?.();
+      this.listenForChanges(false);
       this.poke();
       const grace = setTimeout(() => this.stopping.abort(), SHUTDOWN_GRACE_MS);
       try {
@@ -123,8 +120,25 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
 
   /** New work may be there (a change committed, a subscription created or resumed): look now. */
   poke(): void {
-    this.anyActive = true;
+    this.setActive(true);
     this.wakeup.poke();
+  }
+
+  /**
+   * Change hints only while some subscription is active: the notifier reads the feed's sequence every 50 ms
+   * while anyone listens, which an idle process (or one with no subscriptions at all) should not pay for.
+   */
+  private setActive(active: boolean): void {
+    this.anyActive = active;
+    this.listenForChanges(active && this.running);
+  }
+
+  private listenForChanges(on: boolean): void {
+    if (on && !this.unsubscribe) this.unsubscribe = this.notifier.subscribe(() => this.wakeup.poke());
+    if (!on && this.unsubscribe) {
+      this.unsubscribe();
+      this.unsubscribe = null;
+    }
   }
 
   private get policy() {
@@ -138,7 +152,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, 
       const room = CONCURRENCY - this.inFlight.size;
       if (room > 0 && Date.now() - this.anyActiveCheckedAt >= ACTIVE_CHECK_MS) {
         this.anyActiveCheckedAt = Date.now();
-        this.anyActive = await this.queue.anyActive().catch(() => true);
+        this.setActive(await this.queue.anyActive().catch(() => true));
       }
       if (room > 0 && !this.anyActive) {
         await this.wakeup.sleep(POLL_MS);
