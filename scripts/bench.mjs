@@ -309,11 +309,12 @@ if (SECTIONS.has('processing')) {
   console.log(`on 127.0.0.1 with a Bearer token, then upserted), ${PROC.concurrency} at a time; events/s from the first claim to the last done.`);
   console.log('inventory-sync: stored by a WORKER=off process first, drained by a WORKER=on INTAKE=off process. Bare: a loop in the bench process,');
   console.log('plain pg, claim one job by FOR UPDATE SKIP LOCKED → same GET → upsert into a scratch table → done (no per-item order, no tenant checks).');
-  console.log('"CPU ms/event": CPU time of the process running the loop (the worker process; the bench process for bare), per event.');
-  console.log('| loop | round | events | done | not done | GETs | rows | seconds | events/s | CPU ms/event |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('"CPU ms/event": CPU time of the process running the loop (the worker process; the bench process for bare), of PostgreSQL');
+  console.log('(every server process) and of the fake provider, per event.');
+  console.log('| loop | round | events | done | not done | GETs | rows | seconds | events/s | loop CPU ms/event | PostgreSQL CPU ms/event | fake CPU ms/event |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of procResults) {
-    console.log(`| ${r.name} | ${r.round} | ${r.events} | ${r.done} | ${r.other}${r.why ? ` (${r.why.slice(0, 120)})` : ''} | ${r.gets} | ${r.resources} | ${fmt(r.seconds)} | ${int0(r.eps)} | ${fmt((r.cpu * 1000) / r.done, 2)} |`);
+    console.log(`| ${r.name} | ${r.round} | ${r.events} | ${r.done} | ${r.other}${r.why ? ` (${r.why.slice(0, 120)})` : ''} | ${r.gets} | ${r.resources} | ${fmt(r.seconds)} | ${int0(r.eps)} | ${fmt((r.cpu * 1000) / r.done, 2)} | ${fmt((r.pgCpu * 1000) / r.done, 2)} | ${fmt((r.fakeCpu * 1000) / r.done, 2)} |`);
   }
   const avgEps = (prefix) => { const rs = procResults.filter((r) => r.name.startsWith(prefix) && !r.name.endsWith('triggers off')); return rs.reduce((a, r) => a + r.eps, 0) / rs.length; };
   const appEps = avgEps('inventory-sync'), bareEps = avgEps('bare');

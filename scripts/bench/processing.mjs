@@ -7,6 +7,7 @@ import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { cpuSnapshot } from './account-reads.mjs';
 
 export const FAKE_CLIENT_ID = 'bench-syncaroo-client';
 export const FAKE_CLIENT_SECRET = 'bench-syncaroo-client-secret';
@@ -16,6 +17,12 @@ function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** PostgreSQL's CPU seconds (every server process) and the fake's, between two snapshots. */
+function otherCpu(a, b) {
+  return { pgCpu: (b.pg - a.pg) / 100, fakeCpu: b.fake - a.fake };
+}
+const snapshot = (pid, fake) => ({ ...cpuSnapshot(pid), fake: cpuSeconds(fake.child.pid) });
 
 /** The fake Syncaroo API in its own process; `stats()` asks it how many calls it answered. */
 export async function startProviderFake() {
@@ -130,12 +137,14 @@ export async function runAppProcessing(dbUrl, fake, app, { events, items, concur
   const started = Date.now();
   let firstClaim = null;
   let cpuAtFirst = 0;
+  let snapAtFirst = null;
   while (firstClaim === null) {
     const { rows } = await db.query(
       `SELECT 1 FROM inbound_events WHERE status IN ('processing', 'done', 'failed', 'held', 'dead', 'ignored') AND seq > $1::bigint LIMIT 1`, [fromSeq]);
     if (rows.length > 0) {
       firstClaim = Date.now();
       cpuAtFirst = cpuSeconds(worker.child.pid);
+      snapAtFirst = snapshot(worker.child.pid, fake);
     }
     else if (Date.now() - started > 60_000) throw new Error('the worker claimed nothing in 60 s');
     else await sleep(5);
@@ -151,6 +160,7 @@ export async function runAppProcessing(dbUrl, fake, app, { events, items, concur
             string_agg(DISTINCT status || ': ' || COALESCE(last_error, ''), '; ') FILTER (WHERE status <> 'done') AS why
        FROM inbound_events WHERE ${mine}`, [fromSeq])).rows;
   const cpu = cpuSeconds(worker.child.pid) - cpuAtFirst;
+  const others = otherCpu(snapAtFirst, snapshot(worker.child.pid, fake));
   const rss = app.peakRssMb(worker.child.pid);
   await app.stop(worker.child);
   const gets = (await fake.stats()).gets - getsBefore;
@@ -159,7 +169,7 @@ export async function runAppProcessing(dbUrl, fake, app, { events, items, concur
   await db.end();
   // The poll cannot see the first claim later than the first settle.
   const seconds = (last.last_ms - Math.min(firstClaim, last.first_ms)) / 1000;
-  return { name: 'inventory-sync worker (Syncaroo resources)', round, events: stored, done: last.done, other: last.other, why: last.why, gets, resources, seconds, eps: last.done / seconds, rss, cpu };
+  return { name: 'inventory-sync worker (Syncaroo resources)', round, events: stored, done: last.done, other: last.other, why: last.why, gets, resources, seconds, eps: last.done / seconds, rss, cpu, ...others };
 }
 
 /**
@@ -187,6 +197,7 @@ export async function runBareProcessing(dbUrl, fake, { events, items, concurrenc
   const getsBefore = (await fake.stats()).gets;
   let firstClaim = null;
   let cpuAtFirst = null;
+  let snapAtFirst = null;
   let failures = 0;
   const loop = async () => {
     for (;;) {
@@ -196,6 +207,7 @@ export async function runBareProcessing(dbUrl, fake, { events, items, concurrenc
           RETURNING id, item, url`);
       firstClaim ??= Date.now();
       cpuAtFirst ??= process.cpuUsage();
+      snapAtFirst ??= snapshot(process.pid, fake);
       if (rows.length === 0) return;
       const job = rows[0];
       try {
@@ -215,6 +227,7 @@ export async function runBareProcessing(dbUrl, fake, { events, items, concurrenc
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
   const used = process.cpuUsage(cpuAtFirst);
+  const others = otherCpu(snapAtFirst, snapshot(process.pid, fake));
   const [last] = (await pool.query(
     `SELECT (EXTRACT(EPOCH FROM max(processed_at)) * 1000)::float8 AS last_ms, count(*) FILTER (WHERE status = 'done')::int AS done,
             count(*) FILTER (WHERE status <> 'done')::int AS other FROM bench_proc_jobs WHERE item LIKE $1`, [`${tag}-item-%`])).rows;
@@ -222,7 +235,7 @@ export async function runBareProcessing(dbUrl, fake, { events, items, concurrenc
   const [{ n: rowsWritten }] = (await pool.query(`SELECT count(*)::int AS n FROM bench_proc_items WHERE item LIKE $1`, [`${tag}-item-%`])).rows;
   await pool.end();
   const seconds = (last.last_ms - firstClaim) / 1000;
-  return { name: 'bare pg loop: claim → GET → upsert → done', round, events, done: last.done, other: last.other, why: failures ? `${failures} failed` : null, gets, resources: rowsWritten, seconds, eps: last.done / seconds, rss: null, cpu: (used.user + used.system) / 1e6 };
+  return { name: 'bare pg loop: claim → GET → upsert → done', round, events, done: last.done, other: last.other, why: failures ? `${failures} failed` : null, gets, resources: rowsWritten, seconds, eps: last.done / seconds, rss: null, cpu: (used.user + used.system) / 1e6, ...others };
 }
 
 export async function dropBareTables(dbUrl) {
