@@ -85,6 +85,10 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 12, rates: [{ period: 'hour', price: 30, currency: 'EUR' }] });
     await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
     expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([[`${RES}:hour`, 30]]);
+    // Fetched again with the same price list: the rate row is not even locked (no WAL, no commit flush).
+    const [{ xmax: before }] = await ctx.db.query(`SELECT xmax::text AS xmax FROM rates WHERE resource_id = $1`, [resourceId]);
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
+    expect((await ctx.db.query(`SELECT xmax::text AS xmax FROM rates WHERE resource_id = $1`, [resourceId]))[0].xmax).toBe(before);
     // As if the event had failed after the resource row committed and before its rates: the row is as fetched, the rates are not.
     await ctx.db.query(`DELETE FROM rates WHERE resource_id = $1`, [resourceId]);
     await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');

@@ -12,16 +12,26 @@ export interface RateWrite {
   unit: RateUnit;
 }
 
+/**
+ * Deletes the resource's rates not in the list, updates those that differ, inserts the new ones. No row is
+ * locked when nothing differs (an `ON CONFLICT DO UPDATE … WHERE` locks the row it skips), so an unchanged price
+ * list, the common case on every resource fetch, writes no WAL and commits without a flush. A rate inserted by
+ * another transaction after this statement's snapshot is left as that one wrote it (ON CONFLICT DO NOTHING).
+ */
 const REPLACE_RATES_SQL = `
-  WITH gone AS (
-    DELETE FROM rates WHERE resource_id = $3 AND provider = $1 AND connection_id = $2 AND NOT (external_id = ANY($4::varchar[])))
+  WITH t AS (
+    SELECT * FROM unnest($4::varchar[], $5::varchar[], $6::numeric[], $7::varchar[], $8::varchar[]) AS t(e, n, p, c, u)),
+  gone AS (
+    DELETE FROM rates WHERE resource_id = $3 AND provider = $1 AND connection_id = $2 AND NOT (external_id = ANY($4::varchar[]))),
+  changed AS (
+    UPDATE rates r SET resource_id = $3, name = t.n, price = t.p, currency = t.c, unit = t.u, updated_at = now()
+      FROM t
+     WHERE r.provider = $1 AND r.connection_id = $2 AND r.external_id = t.e
+       AND (r.resource_id, r.name, r.price, r.currency, r.unit) IS DISTINCT FROM ($3::varchar, t.n, t.p, t.c, t.u))
   INSERT INTO rates (provider, connection_id, external_id, resource_id, name, price, currency, unit, updated_at)
-  SELECT $1, $2, e, $3, n, p, c, u, now() FROM unnest($4::varchar[], $5::varchar[], $6::numeric[], $7::varchar[], $8::varchar[]) AS t(e, n, p, c, u)
-  ON CONFLICT (provider, connection_id, external_id) DO UPDATE SET
-    resource_id = EXCLUDED.resource_id, name = EXCLUDED.name, price = EXCLUDED.price, currency = EXCLUDED.currency,
-    unit = EXCLUDED.unit, updated_at = now()
-  WHERE (rates.resource_id, rates.name, rates.price, rates.currency, rates.unit)
-        IS DISTINCT FROM (EXCLUDED.resource_id, EXCLUDED.name, EXCLUDED.price, EXCLUDED.currency, EXCLUDED.unit)`;
+  SELECT $1, $2, t.e, $3, t.n, t.p, t.c, t.u, now() FROM t
+   WHERE NOT EXISTS (SELECT 1 FROM rates x WHERE x.provider = $1 AND x.connection_id = $2 AND x.external_id = t.e)
+  ON CONFLICT (provider, connection_id, external_id) DO NOTHING`;
 
 /** Rates of resources; updated_at moves only on a real change (the change feed carries pricing). */
 @Injectable()
