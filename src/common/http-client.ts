@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import type { Provider } from '../connections/entities/connection.entity';
 import { handlerContext } from '../ingestion/handler-context';
 import { PermanentError, RetryableError } from '../ingestion/provider-handler';
@@ -142,35 +144,75 @@ function transportError(where: string, call: CallSignal): RetryableError {
  * that grows past it is cut off there (the connection is closed, not drained). Over → PermanentError, since
  * asking again gets the same answer.
  */
-async function readCapped(res: Response, where: string, cap: number, capName: string, call: CallSignal): Promise<Buffer> {
+async function readCapped(res: http.IncomingMessage, where: string, cap: number, capName: string, call: CallSignal): Promise<Buffer> {
   const tooLarge = () => new PermanentError(`${where}: answer larger than ${cap} bytes (${capName})`);
-  const declared = res.headers.get('content-length');
-  if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > cap) {
+  const declared = res.headers['content-length'];
+  if (declared !== undefined && /^\s*\d+\s*$/.test(declared) && Number(declared) > cap) {
     call.abort('refused');
-    await res.body?.cancel().catch(() => undefined);
+    res.destroy();
     throw tooLarge();
   }
-  if (!res.body) return Buffer.alloc(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: Buffer[] = [];
   let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
+  let over = false;
+  // Events rather than `for await`: the async iterator costs a promise per chunk.
+  const ended = await new Promise<boolean>((resolve) => {
+    res.on('data', (chunk: Buffer) => {
+      total += chunk.byteLength;
       if (total > cap) {
+        over = true;
         call.abort('refused');
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
+        res.destroy();
+        resolve(false);
+        return;
       }
-      chunks.push(value);
-    }
-  } catch (e) {
-    if (e instanceof PermanentError) throw e;
-    throw transportError(where, call);
-  }
+      chunks.push(chunk);
+    });
+    res.once('end', () => resolve(true));
+    res.once('error', () => resolve(false));
+    res.once('close', () => resolve(false));
+  });
+  if (over) throw tooLarge();
+  if (!ended) throw transportError(where, call);
+  // A body shorter than its Content-Length is a broken connection, not the whole answer.
+  if (!res.complete) throw transportError(where, call);
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * Keep-alive agents of their own (not the global fetch): node:http costs about a third of fetch's CPU per
+ * call (measured: ~70 vs ~200–270 µs per small JSON GET on loopback), and a worker makes one or more per event.
+ */
+// `timeout`: an idle pooled socket is closed after 4 s, before a server's usual 5 s keep-alive ends it under a
+// request just sent on it.
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 }),
+};
+
+function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      reject(new Error('unsupported protocol'));
+      return;
+    }
+    const agent = agents[url.protocol];
+    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent, signal }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function toHeaders(raw: string[]): Headers {
+  const h = new Headers();
+  for (let k = 0; k + 1 < raw.length; k += 2) {
+    try {
+      h.append(raw[k], raw[k + 1]);
+    } catch {
+      // A header value fetch would refuse (control characters): not one this client reads.
+    }
+  }
+  return h;
 }
 
 /**
@@ -183,27 +225,35 @@ export async function httpRequest<T = unknown>(url: string, req: HttpRequest = {
   const method = req.method ?? 'GET';
   const where = `${method} ${describeUrl(url)}`;
   const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
-  let body: string | URLSearchParams | undefined;
-  if (req.body instanceof URLSearchParams || typeof req.body === 'string') body = req.body;
-  else if (req.body !== undefined) {
+  let body: string | undefined;
+  if (req.body instanceof URLSearchParams) {
+    body = req.body.toString();
+    headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
+  } else if (typeof req.body === 'string') {
+    body = req.body;
+    headers['content-type'] ??= 'text/plain;charset=UTF-8';
+  } else if (req.body !== undefined) {
     body = JSON.stringify(req.body);
     headers['content-type'] ??= 'application/json';
   }
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const cap = req.maxBytes ?? providerCap;
   const capName = req.maxBytesName ?? (req.maxBytes === undefined ? 'PROVIDER_MAX_BYTES' : 'maxBytes');
   const call = openCallSignal(req.timeoutMs ?? 15_000, req.provider);
   try {
-    let res: Response;
+    if (call.signal.aborted) throw transportError(where, call);
+    let res: http.IncomingMessage;
     try {
-      res = await fetch(url, { method, headers, body, signal: call.signal, redirect: 'manual' });
+      res = await send(new URL(url), method, headers, body, call.signal);
     } catch {
       throw transportError(where, call);
     }
-    if (res.status >= 300 && res.status < 400) {
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400) {
       call.settle('redirect');
       call.abort('refused');
-      await res.body?.cancel().catch(() => undefined);
-      throw new PermanentError(`${where}: upstream redirected (${res.status}) to another location; redirects are not followed`);
+      res.destroy();
+      throw new PermanentError(`${where}: upstream redirected (${status}) to another location; redirects are not followed`);
     }
     let bytes: Buffer;
     try {
@@ -212,7 +262,7 @@ export async function httpRequest<T = unknown>(url: string, req: HttpRequest = {
       call.settle(e instanceof PermanentError ? 'too-large' : transportStatus(call));
       throw e;
     }
-    call.settle(res.status);
+    call.settle(status);
     let parsed: unknown = null;
     if (bytes.length > 0) {
       const text = new TextDecoder().decode(bytes);
@@ -222,7 +272,10 @@ export async function httpRequest<T = unknown>(url: string, req: HttpRequest = {
         parsed = text;
       }
     }
-    return { status: res.status, headers: res.headers, body: parsed as T };
+    const raw = res.rawHeaders;
+    let answerHeaders: Headers | null = null;
+    // Built when read (most callers only look at the status and body).
+    return { status, get headers() { return (answerHeaders ??= toHeaders(raw)); }, body: parsed as T };
   } finally {
     call.close();
   }
