@@ -20,6 +20,41 @@ function findNul(value: unknown, path: string, depth = 0): string | null {
   return null;
 }
 
+/**
+ * A query or path DTO may declare a fast path, `static [FAST_PARSE]` (on the class itself, not inherited): it answers
+ * the instance class-transformer and class-validator would give for input it knows to pass every rule of the class,
+ * and undefined for anything else, which then takes the full path (and gets its precise per-field errors). So it may
+ * only ever accept less than the decorators do, never more: see `fastDto`.
+ */
+export const FAST_PARSE = Symbol('fastParse');
+export type FastParse<T> = (value: Record<string, unknown>) => T | undefined;
+/** A field check of `fastDto`: the value as the DTO would hold it, or NO when it might not pass. */
+export const NO = Symbol('no');
+export type FastField = (value: string) => unknown;
+
+/**
+ * A fast path from per-member checks: every member present must be one of `fields` and a string its check accepts,
+ * and every member the class requires (no @IsOptional) must be present; anything else (an unknown or missing member,
+ * a repeated parameter, a value the check cannot vouch for) is undefined.
+ */
+export function fastDto<T extends object>(cls: new () => T, fields: Record<string, FastField>, required: readonly string[] = []): FastParse<T> {
+  const known = new Map(Object.entries(fields));
+  return (value) => {
+    const out = new cls() as Record<string, unknown>;
+    const keys = Object.keys(value);
+    for (const key of keys) {
+      const check = known.get(key);
+      const v = value[key];
+      if (check === undefined || typeof v !== 'string') return undefined;
+      const parsed = check(v);
+      if (parsed === NO) return undefined;
+      out[key] = parsed;
+    }
+    for (const key of required) if (!keys.includes(key)) return undefined;
+    return out as T;
+  };
+}
+
 class InputValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // DTO-typed input only: webhook payloads (plain objects) keep their own rules (stored-values.ts).
@@ -27,6 +62,10 @@ class InputValidationPipe extends ValidationPipe {
     if (dto && (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param')) {
       const field = findNul(value, '');
       if (field) throw new BadRequestException({ message: `${field}: must not contain NUL characters`, errors: [{ field, message: 'must not contain NUL characters' }] });
+      if (metadata.type !== 'body' && value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(metadata.metatype, FAST_PARSE)) {
+        const fast = (metadata.metatype as unknown as { [FAST_PARSE]: FastParse<unknown> })[FAST_PARSE](value as Record<string, unknown>);
+        if (fast !== undefined) return fast;
+      }
     }
     return super.transform(value, metadata);
   }

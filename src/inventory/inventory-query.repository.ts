@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Tenant } from '../auth/principal';
 import { badRequest } from '../common/domain.error';
@@ -11,6 +12,7 @@ import {
   AvailabilityRow, BookingRow, LocationRow, LosRow, RateRow, ResourceRow,
   toAvailabilityView, toBookingView, toLocationView, toLosView, toRateView, toResourceView,
 } from './inventory.mapper';
+import { READ_TYPES } from './read-types';
 
 const DEFAULT_LIMIT = 100;
 
@@ -111,14 +113,24 @@ class Where {
  */
 @Injectable()
 export class InventoryQueryRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly pool: Pool;
 
-  private query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return this.dataSource.query(sql, params);
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  /**
+   * Straight on the pool (no TypeORM query runner per statement), with timestamptz columns as ISO text
+   * (READ_TYPES): no Date per value on the way from PostgreSQL to the answer.
+   */
+  private async query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return (await this.pool.query({ text: sql, values: params, types: READ_TYPES })).rows as T[];
   }
 
   async findLocation(tenant: Tenant, id: string): Promise<LocationView | null> {
-    const where = new Where().add('id = ?', id).ownedBy(tenant, 'id');
+    // The location's own account_id: the same rule as ownedBy(tenant, 'id'), without a second pass over locations.
+    const where = new Where().add('id = ?', id);
+    if (tenant.accountId !== null) where.add('account_id = ?::uuid', tenant.accountId);
     const [row] = await this.query<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations ${where}`, where.params);
     return row ? toLocationView(row) : null;
   }

@@ -1,6 +1,7 @@
 import { toAvailabilityView, toBookingView, toLocationView, toLosView, toResourceView } from './inventory.mapper';
 
-const at = new Date('2026-03-01T08:00:00.123Z');
+// Timestamps reach the mappers as the API's ISO text (READ_TYPES, read-types.ts).
+const at = '2026-03-01T08:00:00.123Z';
 
 describe('toLocationView', () => {
   it('renames columns, keeps nulls of an unowned location and writes UTC with Z', () => {
@@ -28,7 +29,7 @@ describe('toResourceView', () => {
 
 describe('toBookingView', () => {
   const row = {
-    id: '3f1c2a70-0000-4000-8000-000000000001', resource_id: 'r_1', external_id: 'b-1', starts_at: at, ends_at: new Date('2026-03-01T09:30:00Z'),
+    id: '3f1c2a70-0000-4000-8000-000000000001', resource_id: 'r_1', external_id: 'b-1', starts_at: at, ends_at: '2026-03-01T09:30:00.000Z',
     status: 'confirmed' as const, people: 4, price: '129.50', currency: 'EUR', updated_at: at,
   };
   it('turns numeric text into a JSON number and times into UTC ISO strings', () => {
@@ -50,7 +51,7 @@ describe('toBookingView', () => {
 
 describe('toAvailabilityView', () => {
   it('gives start and end only', () => {
-    expect(toAvailabilityView({ starts_at: at, ends_at: new Date('2026-03-01T10:00:00Z'), id: '7' } as never))
+    expect(toAvailabilityView({ starts_at: at, ends_at: '2026-03-01T10:00:00.000Z', id: '7' } as never))
       .toEqual({ start: '2026-03-01T08:00:00.123Z', end: '2026-03-01T10:00:00.000Z' });
   });
 });

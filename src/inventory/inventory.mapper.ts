@@ -2,7 +2,7 @@ import type { AvailabilityWindowView, BookingView, LocationView, LosView, RateVi
 import type { BookingStatus } from './entities/booking.entity';
 import type { ResourceStatus, ResourceType } from './entities/resource.entity';
 
-/** Raw rows as the read queries select them (pg: timestamptz → Date, numeric/bigint → string). */
+/** Raw rows as the read queries select them (timestamptz → ISO text by READ_TYPES, numeric/bigint → string). */
 export interface LocationRow {
   id: string;
   name: string | null;
@@ -10,7 +10,7 @@ export interface LocationRow {
   provider: string | null;
   connection_id: string | null;
   external_id: string | null;
-  updated_at: Date;
+  updated_at: string;
 }
 
 export interface ResourceRow {
@@ -23,25 +23,25 @@ export interface ResourceRow {
   provider: string;
   external_id: string;
   attributes: Record<string, unknown> | null;
-  updated_at: Date;
+  updated_at: string;
 }
 
 export interface BookingRow {
   id: string;
   resource_id: string;
   external_id: string;
-  starts_at: Date;
-  ends_at: Date | null;
+  starts_at: string;
+  ends_at: string | null;
   status: BookingStatus;
   people: number | null;
   price: string | number | null;
   currency: string | null;
-  updated_at: Date;
+  updated_at: string;
 }
 
 export interface AvailabilityRow {
-  starts_at: Date;
-  ends_at: Date;
+  starts_at: string;
+  ends_at: string;
 }
 
 export interface LosRow {
@@ -53,11 +53,9 @@ export interface LosRow {
   units_available: number;
   price: string | number | null;
   currency: string | null;
-  updated_at: Date;
+  updated_at: string;
 }
 
-const iso = (d: Date): string => d.toISOString();
-const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 /** numeric(14,2) arrives as text; clients get a JSON number (exact for 14 significant digits). */
 const money = (v: string | number | null): number | null => {
   if (v === null) return null;
@@ -73,7 +71,7 @@ export function toLocationView(r: LocationRow): LocationView {
     provider: r.provider,
     connectionId: r.connection_id,
     externalId: r.external_id,
-    updatedAt: iso(r.updated_at),
+    updatedAt: r.updated_at,
   };
 }
 
@@ -88,7 +86,7 @@ export function toResourceView(r: ResourceRow): ResourceView {
     provider: r.provider,
     externalId: r.external_id,
     attributes: r.attributes ?? {},
-    updatedAt: iso(r.updated_at),
+    updatedAt: r.updated_at,
   };
 }
 
@@ -97,13 +95,13 @@ export function toBookingView(r: BookingRow): BookingView {
     id: r.id,
     resourceId: r.resource_id,
     externalId: r.external_id,
-    start: iso(r.starts_at),
-    end: isoOrNull(r.ends_at),
+    start: r.starts_at,
+    end: r.ends_at,
     status: r.status,
     people: r.people,
     price: money(r.price),
     currency: r.currency,
-    updatedAt: iso(r.updated_at),
+    updatedAt: r.updated_at,
   };
 }
 
@@ -114,15 +112,15 @@ export interface RateRow {
   price: string | number | null;
   currency: string | null;
   unit: RateView['unit'];
-  updated_at: Date;
+  updated_at: string;
 }
 
 export function toRateView(r: RateRow): RateView {
-  return { id: r.external_id, resourceId: r.resource_id, name: r.name, price: money(r.price), currency: r.currency, unit: r.unit, updatedAt: iso(r.updated_at) };
+  return { id: r.external_id, resourceId: r.resource_id, name: r.name, price: money(r.price), currency: r.currency, unit: r.unit, updatedAt: r.updated_at };
 }
 
 export function toAvailabilityView(r: AvailabilityRow): AvailabilityWindowView {
-  return { start: iso(r.starts_at), end: iso(r.ends_at) };
+  return { start: r.starts_at, end: r.ends_at };
 }
 
 export function toLosView(r: LosRow): LosView {
@@ -134,6 +132,6 @@ export function toLosView(r: LosRow): LosView {
     unitsAvailable: Number(r.units_available),
     price: money(r.price),
     currency: r.currency,
-    updatedAt: iso(r.updated_at),
+    updatedAt: r.updated_at,
   };
 }
