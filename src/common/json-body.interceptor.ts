@@ -36,6 +36,11 @@ export class JsonBodyInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
+    // No body (most GETs): what body-parser would do, without a promise and an rxjs hop per request.
+    if (!hasBody(req)) {
+      if (!('body' in req)) (req as { body?: unknown }).body = undefined;
+      return next.handle();
+    }
     const res = http.getResponse<Response>();
     const form = !!this.reflector?.get<boolean>(ACCEPTS_FORM, context.getHandler()) && !!req.is('application/x-www-form-urlencoded');
     return from(this.read(req, res, form)).pipe(switchMap(() => next.handle()));
@@ -47,6 +52,11 @@ export class JsonBodyInterceptor implements NestInterceptor {
       (form ? this.parseForm : this.parse)(req, res, done);
     });
   }
+}
+
+/** type-is's `hasBody`, which body-parser asks first: a Transfer-Encoding, or a Content-Length that is a number. */
+function hasBody(req: Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(req.headers['content-length']));
 }
 
 const ACCEPTS_FORM = 'inventory-sync:accepts-form';
