@@ -9,6 +9,7 @@
 //   BENCH_CLAIM_BACKLOGS=100,10000,100000  BENCH_CLAIM_HOT=10000  BENCH_CLAIM_HOT_OTHERS=100
 //   BENCH_CLAIM_SAMPLES=300  BENCH_CLAIM_MAX_SECONDS=15                  (claim cost: samples, and seconds, per row at most)
 //   BENCH_CLAIM_HISTORY=100000                                           (done events kept in inbound_events meanwhile)
+//   BENCH_HISTORY_FIRST=1                      (that history is added before intake, e2e and drain run too, not only for the claims)
 //   BENCH_EVENTS=5000  BENCH_ITEMS=500  BENCH_ROUNDS=2  BENCH_CONCURRENCY=8   (processing with a provider fetch)
 //   BENCH_PROC_FEED_AB=1                                                 (processing also with the change-feed triggers off)
 import { fork, spawn } from 'node:child_process';
@@ -20,7 +21,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { ACCOUNTS, cannonTimed, cpuDelta, cpuSnapshot, createKey, keyVerificationCost, ownerOf, revocationDelay, seedReadData } from './bench/account-reads.mjs';
 import { benchChangeFeed, reportChangeFeed } from './bench/changes-feed.mjs';
-import { benchClaimCost } from './bench/claim-cost.mjs';
+import { benchClaimCost, ensureHistory } from './bench/claim-cost.mjs';
 import { dropBareTables, runAppProcessing, runBareProcessing, startProviderFake } from './bench/processing.mjs';
 
 const require = createRequire(import.meta.url);
@@ -104,6 +105,14 @@ const body = JSON.stringify({ eventType: 'Bench.noop', eventData: { organization
 const postOpts = (url) => ({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body, idReplacement: true, connections: 20, duration: DURATION });
 
 let rows = [], backlog = 0, drainSeconds = NaN, intakeRss = NaN, workerRss = NaN;
+if (env.BENCH_HISTORY_FIRST === '1') {
+  // The schema comes from the app's own migrations: one start on the empty database, then the history.
+  const migrator = startApp({ WORKER: 'off' });
+  await waitHealthy(migrator.url);
+  await stop(migrator.child);
+  await ensureHistory(admin, CLAIMS.history, log);
+}
+
 if (SECTIONS.has('intake')) {
   // ---- 1. intake vs bare, alternating ----
   const bare = fork('scripts/bench-bare-server.mjs', [], { env: { ...process.env, DATABASE_URL: db.url, PORT: '4299' } });

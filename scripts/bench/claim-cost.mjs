@@ -148,6 +148,23 @@ async function measureCase(url, { name, distinct, hot, samples, maxSeconds, sess
 }
 
 /**
+ * History: inbound_events keeps done events for EVENT_RETENTION_DAYS, so a live queue table is never just its
+ * backlog. Adds done events (provider `benchh`, 1,000 items) until `history` are there; the claims part removes them.
+ */
+export async function ensureHistory(c, history, log) {
+  const [{ n: have }] = (await c.query(`SELECT count(*)::int AS n FROM inbound_events WHERE status IN ('done', 'ignored')`)).rows;
+  const add = Math.max(0, history - have);
+  if (add === 0) return;
+  log(`claims: adding ${add} done events as history (${have} there)`);
+  for (let done = 0; done < add; done += BATCH) {
+    await c.query(
+      `INSERT INTO inbound_events (id, provider, event_type, status, partition_key, priority, payload, headers, processed_at)
+       SELECT gen_random_uuid(), 'benchh', 'bench.history', 'done', 'benchh:' || (g % 1000), 5, '{}'::jsonb, '{}'::jsonb, now()
+         FROM generate_series($1::int, $2::int) g`, [done, Math.min(add, done + BATCH) - 1]);
+  }
+}
+
+/**
  * `backlogs`: distinct-item backlogs; `hot`: events behind one item (with `hotOthers` other items).
  * `samples` per row at most, `maxSeconds` per row at most. One result per backlog and session kind.
  */
@@ -157,18 +174,7 @@ export async function benchClaimCost(url, { backlogs, hot, hotOthers, samples, m
   await setup.query(`CREATE TABLE IF NOT EXISTS bench_claim_bare (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, item text NOT NULL,
     status text NOT NULL, claim_token uuid, locked_until timestamptz, processed_at timestamptz)`);
   await setup.query(`CREATE INDEX IF NOT EXISTS bench_claim_bare_pending ON bench_claim_bare (id) WHERE status = 'pending'`);
-  // History: inbound_events keeps done events for EVENT_RETENTION_DAYS, so a live queue table is never just its backlog.
-  const [{ n: have }] = (await setup.query(`SELECT count(*)::int AS n FROM inbound_events WHERE status IN ('done', 'ignored')`)).rows;
-  const add = Math.max(0, history - have);
-  if (add > 0) {
-    log(`claims: adding ${add} done events as history (${have} there)`);
-    for (let done = 0; done < add; done += BATCH) {
-      await setup.query(
-        `INSERT INTO inbound_events (id, provider, event_type, status, partition_key, priority, payload, headers, processed_at)
-         SELECT gen_random_uuid(), 'benchh', 'bench.history', 'done', 'benchh:' || (g % 1000), 5, '{}'::jsonb, '{}'::jsonb, now()
-           FROM generate_series($1::int, $2::int) g`, [done, Math.min(add, done + BATCH) - 1]);
-    }
-  }
+  await ensureHistory(setup, history, log);
   const cases = [
     ...backlogs.map((n) => ({ name: `${n.toLocaleString('en-US')} on distinct items`, distinct: n, hot: 0 })),
     ...(hot > 0 ? [{ name: `${hot.toLocaleString('en-US')} behind one item + ${hotOthers} items`, distinct: hotOthers, hot }] : []),
