@@ -1,9 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
- * The queue functions' statements stay index probes whatever the statistics say, and are planned once per
- * session instead of on every call (QueueFunctionPlans re-planned them: planning was more than half of
- * isq_settle's and isq_claim's database time on the processing bench, pg_stat_statements with track_planning).
+ * The queue functions' statements stay index probes whatever the statistics say.
  *
  * With statistics from an empty queue (a burst before autovacuum's ANALYZE), a statement joining
  * inbound_events to a small array (`FROM unnest(seqs) c WHERE e.seq = c.seq`) was planned as a hash join over
@@ -13,10 +11,11 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * serve: `partition_key = ANY(ks) AND seq = ANY(seqs)` (both columns of the item index), `id = ANY(p_ids)`
  * (the primary key) beside the joins to the arrays' values, `partition_key = … AND seq = …` in the head and
  * tail checks. Measured at 100,000 waiting on stale statistics: isq_claim 100 ms → 4–8 ms.
- * Generic plans are safe then for the functions called with arrays of known small size (settle, heartbeat,
- * release, refresh, the insert triggers); isq_claim keeps a plan per call: its `LIMIT room` unknown to a generic
- * plan made the planner expect thousands of items and hash-join event_partitions in full (60–80 ms at 100,000
- * waiting, analyzed). Seq and bitmap scans stay off. Bodies are those of QueueByItem / SettleFastPath with these predicates added. Written by
+ * Plans stay per call (force_custom_plan, seq and bitmap scans off): generic plans were tried and measured —
+ * settles 2.3–3.5 ms instead of 4–5 in steady state, but a plan made in a session that worked the empty queue
+ * turned `e.id = ANY(p_ids)` into a full scan of another index with a filter (costless on an empty table): warm
+ * settles at 100,000 waiting took 20–190 ms. A plan per call sees the relation's current size. Bodies are those
+ * of QueueByItem / SettleFastPath with these predicates added. Written by
  * hand: TypeORM does not diff functions.
  */
 const UP_ISQ_CLAIM = `
@@ -87,7 +86,7 @@ const UP_ISQ_SETTLE = `
 CREATE OR REPLACE FUNCTION public.isq_settle(p_ids uuid[], p_tokens uuid[], p_status text[], p_notes text[], p_connections uuid[], p_retry_ms bigint[], p_causes text[])
  RETURNS TABLE(id uuid, status text)
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_generic_plan'
+ SET plan_cache_mode TO 'force_custom_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -107,7 +106,7 @@ BEGIN
     FOR c IN
       SELECT DISTINCT x FROM (
         SELECT v.cause AS x FROM unnest(p_causes, p_status) AS v(cause, st) WHERE v.st = 'held' AND v.cause IS NOT NULL
-        UNION SELECT 'provider:' || e.provider FROM inbound_events e JOIN unnest(p_ids, p_status) AS v(id, st) ON e.id = v.id WHERE v.st = 'held'
+        UNION SELECT 'provider:' || e.provider FROM inbound_events e JOIN unnest(p_ids, p_status) AS v(id, st) ON e.id = v.id WHERE e.id = ANY(p_ids) AND v.st = 'held'
       ) causes ORDER BY 1
     LOOP
       INSERT INTO hold_causes (cause) VALUES (c) ON CONFLICT (cause) DO NOTHING;
@@ -125,7 +124,7 @@ BEGIN
                             AND (e.claim_snapshot IS NULL OR NOT pg_visible_in_snapshot(h.released_xid::text::xid8, e.claim_snapshot::pg_snapshot)))
                          THEN 'pending'
                        ELSE 'held' END AS final
-        FROM v JOIN inbound_events e ON e.id = v.id),
+        FROM v JOIN inbound_events e ON e.id = v.id AND e.id = ANY(p_ids)),
     upd AS (
       UPDATE inbound_events e
          SET status = d.final,
@@ -204,7 +203,7 @@ const UP_ISQ_BEFORE_INSERT = `
 CREATE OR REPLACE FUNCTION public.isq_before_insert()
  RETURNS trigger
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_generic_plan'
+ SET plan_cache_mode TO 'force_custom_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -234,7 +233,7 @@ const UP_ISQ_AFTER_INSERT = `
 CREATE OR REPLACE FUNCTION public.isq_after_insert()
  RETURNS trigger
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_generic_plan'
+ SET plan_cache_mode TO 'force_custom_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -256,7 +255,7 @@ const UP_ISQ_REFRESH = `
 CREATE OR REPLACE FUNCTION public.isq_refresh(p_keys text[])
  RETURNS void
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_generic_plan'
+ SET plan_cache_mode TO 'force_custom_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -299,7 +298,7 @@ const UP_ISQ_HEARTBEAT = `
 CREATE OR REPLACE FUNCTION public.isq_heartbeat(p_ids uuid[], p_tokens uuid[], p_lock_ms integer)
  RETURNS integer
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_generic_plan'
+ SET plan_cache_mode TO 'force_custom_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -326,7 +325,7 @@ const UP_ISQ_RELEASE = `
 CREATE OR REPLACE FUNCTION public.isq_release(p_ids uuid[], p_tokens uuid[])
  RETURNS void
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_generic_plan'
+ SET plan_cache_mode TO 'force_custom_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
