@@ -11,10 +11,13 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * serve: `partition_key = ANY(ks) AND seq = ANY(seqs)` (both columns of the item index), `id = ANY(p_ids)`
  * (the primary key) beside the joins to the arrays' values, `partition_key = … AND seq = …` in the head and
  * tail checks. Measured at 100,000 waiting on stale statistics: isq_claim 100 ms → 4–8 ms.
- * Plans stay per call (force_custom_plan, seq and bitmap scans off): generic plans were tried and measured —
- * settles 2.3–3.5 ms instead of 4–5 in steady state, but a plan made in a session that worked the empty queue
- * turned `e.id = ANY(p_ids)` into a full scan of another index with a filter (costless on an empty table): warm
- * settles at 100,000 waiting took 20–190 ms. A plan per call sees the relation's current size. Bodies are those
+ * Plans: isq_claim keeps one per call (a generic plan does not know `LIMIT room` and hash-joined event_partitions
+ * in full: 60–80 ms at 100,000 waiting); the others keep one per session (force_generic_plan): planning was more
+ * than half of isq_settle's time, and with plans per call the no-op end-to-end bench fell from p99 241 ms and
+ * 1,367 drained events/s to 553–993 ms and 964–1,082/s. The price: a plan made while a pooled connection worked
+ * the empty queue may treat `e.id = ANY(p_ids)` as a full scan of another index (free on an empty table), so after
+ * a burst that session's settles take 20–190 ms until the tables are analysed again — the queue gauges' leader
+ * analyses them when the backlog has grown (QueueGaugesService). Seq and bitmap scans stay off. Bodies are those
  * of QueueByItem / SettleFastPath with these predicates added. Written by
  * hand: TypeORM does not diff functions.
  */
@@ -86,7 +89,7 @@ const UP_ISQ_SETTLE = `
 CREATE OR REPLACE FUNCTION public.isq_settle(p_ids uuid[], p_tokens uuid[], p_status text[], p_notes text[], p_connections uuid[], p_retry_ms bigint[], p_causes text[])
  RETURNS TABLE(id uuid, status text)
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_custom_plan'
+ SET plan_cache_mode TO 'force_generic_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -203,7 +206,7 @@ const UP_ISQ_BEFORE_INSERT = `
 CREATE OR REPLACE FUNCTION public.isq_before_insert()
  RETURNS trigger
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_custom_plan'
+ SET plan_cache_mode TO 'force_generic_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -233,7 +236,7 @@ const UP_ISQ_AFTER_INSERT = `
 CREATE OR REPLACE FUNCTION public.isq_after_insert()
  RETURNS trigger
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_custom_plan'
+ SET plan_cache_mode TO 'force_generic_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -255,7 +258,7 @@ const UP_ISQ_REFRESH = `
 CREATE OR REPLACE FUNCTION public.isq_refresh(p_keys text[])
  RETURNS void
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_custom_plan'
+ SET plan_cache_mode TO 'force_generic_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -298,7 +301,7 @@ const UP_ISQ_HEARTBEAT = `
 CREATE OR REPLACE FUNCTION public.isq_heartbeat(p_ids uuid[], p_tokens uuid[], p_lock_ms integer)
  RETURNS integer
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_custom_plan'
+ SET plan_cache_mode TO 'force_generic_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -325,7 +328,7 @@ const UP_ISQ_RELEASE = `
 CREATE OR REPLACE FUNCTION public.isq_release(p_ids uuid[], p_tokens uuid[])
  RETURNS void
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_custom_plan'
+ SET plan_cache_mode TO 'force_generic_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$

@@ -144,4 +144,18 @@ export class EventsRepository {
     );
     return { byStatus: byStatus.rows, waiting: waiting.rows };
   }
+
+  /**
+   * ANALYZE the queue's tables when their statistics describe a table smaller than half of today's backlog (a
+   * burst that autovacuum has not analysed yet). The queue functions keep one plan per session, and a plan made
+   * on a near-empty queue may scan a whole index for a 16-row settle; the ANALYZE invalidates those plans in every
+   * session. True when it ran.
+   */
+  async analyzeQueueIfStale(waiting: number): Promise<boolean> {
+    if (waiting < 1000) return false;
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'inbound_events'::regclass`);
+    if (waiting <= 2 * Math.max(0, rows[0]?.n ?? 0)) return false;
+    await this.pool.query('ANALYZE inbound_events, event_partitions');
+    return true;
+  }
 }

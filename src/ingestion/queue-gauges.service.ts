@@ -8,7 +8,8 @@ const EVERY_MS = 15_000;
 /**
  * Queue gauges (events by provider and status, oldest waiting event) are counted by one process at a time,
  * every 15 s, under an advisory lock — not on every scrape of every process. A process that did not count
- * this round reports none, so summing across processes never double-counts; alert on `max by (...)`.
+ * this round reports none, so summing across processes never double-counts; alert on `max by (...)`. The same
+ * leader analyses the queue tables when a burst has outgrown their statistics (EventsRepository.analyzeQueueIfStale).
  */
 @Injectable()
 export class QueueGaugesService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -42,7 +43,11 @@ export class QueueGaugesService implements OnApplicationBootstrap, BeforeApplica
   async refresh(): Promise<boolean> {
     const { eventsByStatus, queueDepth, oldestPendingAge } = this.metrics;
     try {
-      const stats = await this.events.asLeader('queue-gauges', () => this.events.queueCounts());
+      const stats = await this.events.asLeader('queue-gauges', async () => {
+        const counts = await this.events.queueCounts();
+        await this.events.analyzeQueueIfStale(counts.waiting.reduce((n, w) => n + w.depth, 0));
+        return counts;
+      });
       eventsByStatus.reset();
       queueDepth.reset();
       oldestPendingAge.reset();
