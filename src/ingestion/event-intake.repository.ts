@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { poolOf } from '../database/leader-lock';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { MicroBatcher } from '../common/micro-batcher';
 import { AppConfig } from '../config/app-config';
 import { uuidv7 } from '../common/uuidv7';
@@ -34,7 +34,7 @@ export class EventIntakeRepository {
   private readonly inserts: MicroBatcher<IntakeEnvelope, string | null>;
 
   constructor(@InjectDataSource() dataSource: DataSource, config: AppConfig) {
-    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
+    this.pool = poolOf(dataSource);
     this.inserts = new MicroBatcher((es) => this.insertRows(es), 2, 200, config.env.INTAKE_MAX_QUEUED);
   }
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { poolOf } from '../database/leader-lock';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { MicroBatcher } from '../common/micro-batcher';
 import type { StoredEventRow } from './event-row';
 import { PRIORITY } from './provider-handler';
@@ -34,7 +34,7 @@ export class EventQueueRepository {
   private readonly pool: Pool;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
-    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
+    this.pool = poolOf(dataSource);
   }
 
   /**

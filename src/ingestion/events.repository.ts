@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import type { Tenant } from '../auth/principal';
-import { asLeader } from '../database/leader-lock';
+import { asLeader, poolOf } from '../database/leader-lock';
 import type { StoredEventRow } from './event-row';
 
 /** Events still to run (the backlog). */
@@ -25,7 +24,7 @@ export class EventsRepository {
   private readonly pool: Pool;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
-    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
+    this.pool = poolOf(dataSource);
   }
 
   /**

@@ -1,9 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { poolOf } from '../database/leader-lock';
 import { Wakeup } from '../common/wakeup';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../config/app-config';
 import { describeError } from '../database/database-errors';
 import { MetricsService } from '../ops/metrics.service';
@@ -59,7 +58,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly readiness: ReadinessService,
     @InjectDataSource() dataSource: DataSource,
   ) {
-    this.wakeups = new PgListener((dataSource.driver as PostgresDriver).master as Pool, 'inbound_events', () => this.poke());
+    this.wakeups = new PgListener(poolOf(dataSource), 'inbound_events', () => this.poke());
   }
 
   onApplicationBootstrap(): void {

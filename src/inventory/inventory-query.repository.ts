@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { poolOf } from '../database/leader-lock';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
@@ -116,7 +117,7 @@ export class InventoryQueryRepository {
   private readonly pool: Pool;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.pool = poolOf(dataSource);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { poolOf } from '../database/leader-lock';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { RateUnit } from './entities/rate.entity';
 
@@ -70,7 +70,7 @@ export class RatesRepository {
     }
     // Named: it runs on every Syncaroo resource fetch; prepared once per pooled connection (parse and plan
     // were half its database time).
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    const pool = poolOf(this.dataSource);
     await pool.query({ name: 'rates-replace-for-resource', text: REPLACE_RATES_SQL, values });
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { poolOf } from '../database/leader-lock';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { EntityManager, In, Repository } from 'typeorm';
 import { ResourceEntity, ResourceStatus, ResourceType } from './entities/resource.entity';
 
@@ -107,7 +107,7 @@ export class ResourcesRepository {
    * COMMIT. `mapped` false: the location is not (or no longer) mapped to the connection, nothing written.
    */
   async upsertHoldingMapping(row: ResourceUpsert): Promise<{ mapped: boolean; id: string | null }> {
-    const pool = (this.repo.manager.connection.driver as unknown as { master: Pool }).master;
+    const pool = poolOf(this.repo.manager.connection);
     // Named: prepared once per pooled connection instead of parsed and planned on every event.
     const { rows } = await pool.query<{ mapped: boolean; id: string | null }>({ name: 'resource-upsert-holding-mapping', text: UPSERT_HOLDING_MAPPING_SQL, values: [
       [row.id], [row.locationId], [row.connectionId], [row.type], [row.name], [row.capacity], [row.status],

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { poolOf } from '../../database/leader-lock';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { sha256Hex } from '../../common/crypto.util';
 import { STATE_TTL_MS } from './lockme-oauth-state';
 
@@ -25,7 +25,7 @@ export class LockmeOAuthStateStore {
   private readonly pool: Pool;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
-    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
+    this.pool = poolOf(dataSource);
   }
 
   async issue(connectionId: string, nonce: string, browserSecret: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { poolOf } from '../../database/leader-lock';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
@@ -37,7 +38,7 @@ export class SyncarooTargetsRepository {
   private readonly pool: Pool;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.pool = poolOf(dataSource);
   }
 
   /** null when no Syncaroo connection has this `connectionId`; `syncarooId` null skips the resource lookup. */
