@@ -259,7 +259,8 @@ export async function httpRequest<T = unknown>(url: string, req: HttpRequest = {
     try {
       bytes = await readCapped(res, where, cap, capName, call);
     } catch (e) {
-      call.settle(e instanceof PermanentError ? 'too-large' : transportStatus(call));
+      // A broken read is recorded by close() from its abort cause.
+      if (e instanceof PermanentError) call.settle('too-large');
       throw e;
     }
     call.settle(status);

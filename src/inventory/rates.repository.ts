@@ -61,16 +61,11 @@ export class RatesRepository {
    * transaction). Idempotent and cheap when nothing changed (identical rows are not rewritten), so it can run on
    * every fetch: a retry after the resource was written but its rates were not applies them.
    */
-  async replaceForResource(owner: { provider: string; connectionId: string; resourceId: string }, rates: RateWrite[], manager?: EntityManager): Promise<void> {
+  async replaceForResource(owner: { provider: string; connectionId: string; resourceId: string }, rates: RateWrite[]): Promise<void> {
     const values = [owner.provider, owner.connectionId, owner.resourceId, rates.map((r) => r.externalId), rates.map((r) => r.name),
       rates.map((r) => r.price), rates.map((r) => r.currency), rates.map((r) => r.unit)];
-    if (manager) {
-      await manager.query(REPLACE_RATES_SQL, values);
-      return;
-    }
     // Named: it runs on every Syncaroo resource fetch; prepared once per pooled connection (parse and plan
     // were half its database time).
-    const pool = poolOf(this.dataSource);
-    await pool.query({ name: 'rates-replace-for-resource', text: REPLACE_RATES_SQL, values });
+    await poolOf(this.dataSource).query({ name: 'rates-replace-for-resource', text: REPLACE_RATES_SQL, values });
   }
 }
