@@ -118,6 +118,25 @@ describe('change feed (section 10)', () => {
     expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
   });
 
+  it('a rate or a booking moved to another resource records a delete on the old resource before the upsert on the new one', async () => {
+    const loc = await newLocation();
+    await ctx.app.get(ResourcesRepository).upsertMany([resource('cf-mv-a', loc), resource('cf-mv-b', loc)]);
+    const rates = ctx.app.get(RatesRepository);
+    const rate = { externalId: 'cf-mv-rate', name: 'Day', price: 90, currency: 'EUR', unit: 'day' as const };
+    await rates.upsert({ provider: 'syncaroo', connectionId, resourceId: 'cf-mv-a' }, rate);
+    const bookings = ctx.app.get(BookingsRepository);
+    const b = { resourceId: 'cf-mv-a', connectionId, provider: 'syncaroo', externalId: 'cf-mv-b1', startsAt: new Date('2027-02-01T10:00:00Z'), endsAt: new Date('2027-02-01T11:00:00Z'), status: 'confirmed' as const, people: 1, price: 5, currency: 'EUR' };
+    const { id: bookingId } = await bookings.upsert(b);
+    const from = await head();
+    await rates.upsert({ provider: 'syncaroo', connectionId, resourceId: 'cf-mv-b' }, rate);
+    await bookings.upsert({ ...b, resourceId: 'cf-mv-b' });
+    const { items } = await readAll(from);
+    expect(items.map((i) => `${i.type}:${i.op}:${i.resourceId}:${i.entityId}`)).toEqual([
+      'rate:delete:cf-mv-a:cf-mv-rate', 'rate:upsert:cf-mv-b:cf-mv-rate',
+      `booking:delete:cf-mv-a:${bookingId}`, `booking:upsert:cf-mv-b:${bookingId}`,
+    ]);
+  });
+
   it('a location written again unchanged (by its provider, or claimed again by its account) records nothing and keeps updatedAt', async () => {
     const a = await newAccount(ctx, rec);
     const from = await head();
