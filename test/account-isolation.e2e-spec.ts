@@ -389,6 +389,36 @@ describe('account isolation (section 8)', () => {
     });
   });
 
+  describe('a listing given to an account later', () => {
+    // The read rule is the account column of the row read (resources, los_rows), kept by the database with the
+    // location's: a listing of no account whose connection is then given to A is A's on every read route at once.
+    it('a key of the account sees its resources, bookings and LOS rows only after the connection is given to it', async () => {
+      syncarooId += 1;
+      const c = await admin.post('/admin/connections').send({ provider: 'syncaroo', externalId: String(syncarooId), name: 'later' });
+      expectStatus(c, 201);
+      const loc = uniq('iso-later');
+      expectStatus(await admin.post(`/admin/connections/${c.body.id}/locations`).send({ locationId: loc }), 201);
+      const res = `r-iso-later-${syncarooId}`;
+      await insertInventory(c.body.id, loc, [res]);
+      const k = as(t.A.key.key);
+      const reads = async () => ({
+        byLocation: ((await k.get(`/resources?locationId=${loc}`)).body.items as Json[]).map((i) => i.id),
+        resource: (await k.get(`/resources/${res}`)).status,
+        bookings: (await k.get(`/resources/${res}/bookings`)).status,
+        losByResource: ((await k.get(`/los?resourceId=${res}`)).body.items as Json[]).length,
+        losByLocation: ((await k.get(`/los?locationId=${loc}`)).body.items as Json[]).length,
+        losOfAccount: ((await k.get('/los?limit=500')).body.items as Json[]).filter((i) => i.resourceId === res).length,
+      });
+      expect(await reads()).toEqual({ byLocation: [], resource: 404, bookings: 404, losByResource: 0, losByLocation: 0, losOfAccount: 0 });
+      expectStatus(await admin.patch(`/admin/connections/${c.body.id}`).send({ accountId: t.A.account.id }), 200);
+      expect(await reads()).toEqual({ byLocation: [res], resource: 200, bookings: 200, losByResource: 3, losByLocation: 3, losOfAccount: 3 });
+      const other = as(t.B.key.key);
+      expect(((await other.get(`/resources?locationId=${loc}`)).body.items as Json[])).toEqual([]);
+      expectStatus(await other.get(`/resources/${res}`), 404);
+      expect(((await other.get(`/los?resourceId=${res}`)).body.items as Json[])).toEqual([]);
+    });
+  });
+
   describe('afterwards', () => {
     it('no answer carried a key other than its creation answer, nor a password or hash', async () => {
       await expectNoSecretsIn(ctx, rec);

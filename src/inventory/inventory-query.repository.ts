@@ -77,20 +77,13 @@ class Where {
   }
 
   /**
-   * Account scoping, the one place the read API applies it: `column` (a location id) must name a listing of the
-   * tenant's account. Nothing for a global credential.
+   * Account scoping, the one place the read API applies it. resources and los_rows carry their listing's account
+   * (kept by the database with the location's: trg_resources_account, the LOS writers, trg_locations_account moving
+   * both, migration ChangeFeedTriggers), so the rule is a column of the row read, not a pass over locations: one
+   * range of ix_resources_account_id / ix_los_account, or a filter on the index the other conditions pick.
+   * Nothing for a global credential.
    */
-  ownedBy(tenant: Tenant, locationColumn: string): this {
-    if (tenant.accountId !== null) this.add(`${locationColumn} IN (SELECT id FROM locations WHERE account_id = ?::uuid)`, tenant.accountId);
-    return this;
-  }
-
-  /**
-   * The same rule on a table that carries its listing's account (resources, los_rows: kept by the database with
-   * the location's, migration ChangeFeedTriggers), for lists with no location or resource to start from: one
-   * range of ix_resources_account_id / ix_los_account instead of every listing's rows.
-   */
-  ownedByAccountColumn(tenant: Tenant): this {
+  ownedBy(tenant: Tenant): this {
     if (tenant.accountId !== null) this.add(`account_id = ?::uuid`, tenant.accountId);
     return this;
   }
@@ -98,7 +91,7 @@ class Where {
   /** The resource (a fixed id) is in a listing of the tenant's account: a one-time check, not one per row. */
   resourceOwnedBy(tenant: Tenant, resourceId: string): this {
     if (tenant.accountId !== null) {
-      this.add(`EXISTS (SELECT 1 FROM resources r JOIN locations l ON l.id = r.location_id WHERE r.id = ? AND l.account_id = ?::uuid)`, resourceId, tenant.accountId);
+      this.add(`EXISTS (SELECT 1 FROM resources r WHERE r.id = ? AND r.account_id = ?::uuid)`, resourceId, tenant.accountId);
     }
     return this;
   }
@@ -129,9 +122,7 @@ export class InventoryQueryRepository {
   }
 
   async findLocation(tenant: Tenant, id: string): Promise<LocationView | null> {
-    // The location's own account_id: the same rule as ownedBy(tenant, 'id'), without a second pass over locations.
-    const where = new Where().add('id = ?', id);
-    if (tenant.accountId !== null) where.add('account_id = ?::uuid', tenant.accountId);
+    const where = new Where().add('id = ?', id).ownedBy(tenant);
     const [row] = await this.query<LocationRow>(`SELECT ${LOCATION_COLUMNS} FROM locations ${where}`, where.params);
     return row ? toLocationView(row) : null;
   }
@@ -140,8 +131,7 @@ export class InventoryQueryRepository {
   async listLocations(tenant: Tenant, q: { limit?: number; cursor?: string }): Promise<Page<LocationView>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
     const after = readCursor(q.cursor, ['string'], [isKeyText]);
-    const where = new Where();
-    if (tenant.accountId !== null) where.add('account_id = ?::uuid', tenant.accountId);
+    const where = new Where().ownedBy(tenant);
     if (after) where.add('id > ?', after[0]);
     const rows = await this.query<LocationRow>(
       `SELECT ${LOCATION_COLUMNS} FROM locations ${where} ORDER BY id LIMIT ${where.param(limit + 1)}`, where.params);
@@ -149,13 +139,13 @@ export class InventoryQueryRepository {
   }
 
   async findResource(tenant: Tenant, id: string): Promise<ResourceView | null> {
-    const where = new Where().add('id = ?', id).ownedBy(tenant, 'location_id');
+    const where = new Where().add('id = ?', id).ownedBy(tenant);
     const [row] = await this.query<ResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM resources ${where}`, where.params);
     return row ? toResourceView(row) : null;
   }
 
   async resourceExists(tenant: Tenant, id: string): Promise<boolean> {
-    const where = new Where().add('id = ?', id).ownedBy(tenant, 'location_id');
+    const where = new Where().add('id = ?', id).ownedBy(tenant);
     const rows = await this.query(`SELECT 1 FROM resources ${where}`, where.params);
     return rows.length > 0;
   }
@@ -179,7 +169,7 @@ export class InventoryQueryRepository {
    */
   async listResources(tenant: Tenant, q: ResourceListQuery): Promise<Page<ResourceView>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
-    const where = q.locationId !== undefined ? new Where().ownedBy(tenant, 'location_id') : new Where().ownedByAccountColumn(tenant);
+    const where = new Where().ownedBy(tenant);
     if (q.locationId !== undefined) where.add('location_id = ?', q.locationId);
     if (q.type !== undefined) where.add('type = ?', q.type);
     if (q.provider !== undefined) where.add('provider = ?', q.provider);
@@ -259,8 +249,7 @@ export class InventoryQueryRepository {
   async listLos(tenant: Tenant, q: LosQuery): Promise<Page<LosView>> {
     const limit = q.limit ?? DEFAULT_LIMIT;
     const byArrival = q.resourceId === undefined && (q.locationId !== undefined || q.channel !== undefined);
-    const accountOnly = !byArrival && q.resourceId === undefined;
-    const where = accountOnly ? new Where().ownedByAccountColumn(tenant) : new Where().ownedBy(tenant, 'location_id');
+    const where = new Where().ownedBy(tenant);
     if (q.resourceId !== undefined) where.add('resource_id = ?', q.resourceId);
     if (q.locationId !== undefined) where.add('location_id = ?', q.locationId);
     if (q.channel !== undefined) where.add('channel = ?', q.channel);
