@@ -89,10 +89,44 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     const [{ xmax: before }] = await ctx.db.query(`SELECT xmax::text AS xmax FROM rates WHERE resource_id = $1`, [resourceId]);
     await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
     expect((await ctx.db.query(`SELECT xmax::text AS xmax FROM rates WHERE resource_id = $1`, [resourceId]))[0].xmax).toBe(before);
-    // As if the event had failed after the resource row committed and before its rates: the row is as fetched, the rates are not.
-    await ctx.db.query(`DELETE FROM rates WHERE resource_id = $1`, [resourceId]);
+    // As if the event had failed after the resource row committed and before its rates: the row is as fetched,
+    // the rates and the list hash written with them are the older ones (here: none yet for this list).
+    fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 12, rates: [{ period: 'hour', price: 31, currency: 'EUR' }] });
+    await ctx.db.query(`UPDATE resources SET attributes = attributes || '{"x": 1}' WHERE id = $1`, [resourceId]);
     await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
-    expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([[`${RES}:hour`, 30]]);
+    expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([[`${RES}:hour`, 31]]);
+  });
+
+  it('a rate changed or removed by a rates webhook is restored by the next fetch of an unchanged resource JSON', async () => {
+    const list = [{ period: 'hour', price: 40, currency: 'EUR' }, { id: 'w1', unit: 'week', price: 900, currency: 'EUR' }];
+    fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 12, rates: list });
+    const fetchResource = async () => settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
+    const prices = async () => (await rates()).items.map((r: any) => [r.id, r.price]);
+    await fetchResource();
+    expect(await prices()).toEqual([[`${RES}:hour`, 40], ['w1', 900]]);
+    // The rate's own endpoint says otherwise: the rates webhook writes it, the resource JSON's list is not skipped next time.
+    fake.set(ratePath('w1'), { id: 'w1', unit: 'week', price: 950, currency: 'EUR' });
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: 'w1', resourceId, attributeType: 'rates', apiUrl: url(ratePath('w1')) }), 'done');
+    expect(await prices()).toEqual([[`${RES}:hour`, 40], ['w1', 950]]);
+    await fetchResource();
+    expect(await prices()).toEqual([[`${RES}:hour`, 40], ['w1', 900]]);
+    // Removed through its endpoint (404), then the same resource JSON again.
+    fake.remove(ratePath('w1'));
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: 'w1', resourceId, attributeType: 'rates', apiUrl: url(ratePath('w1')) }), 'done');
+    expect(await prices()).toEqual([[`${RES}:hour`, 40]]);
+    await fetchResource();
+    expect(await prices()).toEqual([[`${RES}:hour`, 40], ['w1', 900]]);
+  });
+
+  it('a rate taken over by another resource\'s list is given back by the next fetch of its first resource', async () => {
+    const other = '61116c0bab789b6cc1fe00c3';
+    fake.set(resourcePath(RES), { id: RES, name: 'Board Room', type: 'meeting-room', capacity: 12, rates: [{ id: 'shared-1', unit: 'day', price: 10 }] });
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
+    fake.set(resourcePath(other), { id: other, name: 'Room C', type: 'meeting-room', capacity: 3, rates: [{ id: 'shared-1', unit: 'day', price: 12 }] });
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: other, apiUrl: url(resourcePath(other)) }), 'done');
+    expect((await rates()).items).toEqual([]);
+    await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
+    expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([['shared-1', 10]]);
   });
 
   it('two resources of one connection each keep their own rate without an id (the seed\'s {period, price})', async () => {

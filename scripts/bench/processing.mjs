@@ -149,9 +149,11 @@ export async function runAppProcessing(dbUrl, fake, app, { events, items, concur
     else if (Date.now() - started > 60_000) throw new Error('the worker claimed nothing in 60 s');
     else await sleep(5);
   }
+  // EXISTS stops at the first unfinished event (ix_inbound_events_status_seq): a count of thousands every 100 ms
+  // was 3 % of PostgreSQL's time in this measurement of the worker.
   for (;;) {
-    const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM inbound_events WHERE status IN ('pending', 'processing') AND seq > $1::bigint`, [fromSeq])).rows;
-    if (n === 0) break;
+    const [{ left }] = (await db.query(`SELECT EXISTS (SELECT 1 FROM inbound_events WHERE status IN ('pending', 'processing') AND seq > $1::bigint) AS left`, [fromSeq])).rows;
+    if (!left) break;
     await sleep(100);
   }
   const [last] = (await db.query(

@@ -126,7 +126,7 @@ export class ResourcesRepository {
     if (ids.length === 0) return 0;
     const res = await this.m(manager).query(
       `UPDATE resources SET status = 'removed', updated_at = now(),
-              source_hash = NULL
+              source_hash = NULL, rates_hash = NULL
         WHERE id = ANY($1::varchar[]) AND status <> 'removed'`,
       [ids],
     );
@@ -139,7 +139,7 @@ export class ResourcesRepository {
    */
   async retireConnectionInLocation(connectionId: string, locationId: string, manager: EntityManager): Promise<number> {
     const res = await manager.query(
-      `UPDATE resources SET status = 'removed', updated_at = now(), source_hash = NULL
+      `UPDATE resources SET status = 'removed', updated_at = now(), source_hash = NULL, rates_hash = NULL
         WHERE location_id = $1 AND connection_id = $2 AND status <> 'removed'`,
       [locationId, connectionId],
     );

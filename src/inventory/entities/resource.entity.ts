@@ -25,6 +25,11 @@ export class ResourceEntity {
   @Column({ type: 'jsonb' }) attributes: Record<string, unknown>;
   /** Hash of the mapped fields: a write that changes nothing leaves updated_at alone. */
   @Column({ name: 'source_hash', type: 'varchar', length: 64, nullable: true }) sourceHash: string | null;
+  /**
+   * Hash of the rate list its last fetch wrote (RatesRepository.replaceForResource, in the same statement): an
+   * equal list is not written again. NULL when any other path changed its rates since.
+   */
+  @Column({ name: 'rates_hash', type: 'varchar', length: 64, nullable: true }) ratesHash: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt: Date;
 }

@@ -133,12 +133,14 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     // what is committed only when the write changed nothing and so returned no row.
     const savedId = written.id ?? (await this.resources.findByExternalId(PROVIDER, c.id, syncarooId))?.id;
     if (!savedId) throw new RetryableError('resource was not stored');
-    // A resource JSON with a `rates` array carries its whole price list: it replaces the resource's rates on
-    // every fetch (one idempotent statement). Not only when the resource row changed: a retry after the rates
-    // failed finds the row unchanged, and the row's stored attributes are bounded (a long list is cut from
-    // them), so an unchanged row says nothing about the rates.
+    // A resource JSON with a `rates` array carries its whole price list: it replaces the resource's rates unless
+    // the resource still carries this list's hash (written with the rates, cleared by every other rate write).
+    // Not decided by the resource row: a retry after the rates failed finds the row unchanged, and the row's
+    // stored attributes are bounded (a long list is cut from them).
     const rates = toRateList(data.details.rates, syncarooId);
-    if (rates) await this.rates.replaceForResource({ provider: PROVIDER, connectionId: c.id, resourceId: savedId }, rates);
+    if (rates) {
+      await this.rates.replaceForResource({ provider: PROVIDER, connectionId: c.id, resourceId: savedId }, rates, known?.id === savedId ? known.ratesHash : null);
+    }
     if (w.action === 'new' && w.actionCallback) {
       // After the commit: if this fails the event retries, finds the same row by externalId and calls back again.
       await this.client.confirmMapping(w.actionCallback, savedId);

@@ -17,7 +17,7 @@ export interface SyncarooTarget {
   /** The connection the webhook's `locationId` is mapped to, if any (another one's → the webhook is held). */
   mappedTo: string | null;
   /** Our resource of this connection with the asked Syncaroo id, if one was asked and exists. */
-  resource: { id: string; type: ResourceType } | null;
+  resource: { id: string; type: ResourceType; ratesHash: string | null } | null;
 }
 
 /*
@@ -28,7 +28,7 @@ export interface SyncarooTarget {
 const TARGET_SQL = `
   SELECT c.id, c.status, c.account_id,
          (SELECT m.connection_id FROM location_mappings m WHERE m.location_id = $2) AS mapped_to,
-         r.id AS resource_id, r.type AS resource_type
+         r.id AS resource_id, r.type AS resource_type, r.rates_hash AS resource_rates_hash
     FROM connections c
     LEFT JOIN resources r ON $3::varchar IS NOT NULL AND r.provider = $4 AND r.connection_id = c.id AND r.external_id = $3::varchar
    WHERE c.provider = $4 AND c.external_id = $1`;
@@ -44,7 +44,7 @@ export class SyncarooTargetsRepository {
   /** null when no Syncaroo connection has this `connectionId`; `syncarooId` null skips the resource lookup. */
   async find(connectionExternalId: string, locationId: string, syncarooId: string | null): Promise<SyncarooTarget | null> {
     // Named: prepared once per pooled connection instead of parsed and planned on every event.
-    const { rows } = await this.pool.query<{ id: string; status: ConnectionStatus; account_id: string | null; mapped_to: string | null; resource_id: string | null; resource_type: ResourceType | null }>(
+    const { rows } = await this.pool.query<{ id: string; status: ConnectionStatus; account_id: string | null; mapped_to: string | null; resource_id: string | null; resource_type: ResourceType | null; resource_rates_hash: string | null }>(
       { name: 'syncaroo-target', text: TARGET_SQL, values: [connectionExternalId, locationId, syncarooId, PROVIDER] });
     const row = rows[0];
     if (!row) return null;
@@ -53,7 +53,7 @@ export class SyncarooTargetsRepository {
       status: row.status,
       accountId: row.account_id,
       mappedTo: row.mapped_to,
-      resource: row.resource_id !== null ? { id: row.resource_id, type: row.resource_type as ResourceType } : null,
+      resource: row.resource_id !== null ? { id: row.resource_id, type: row.resource_type as ResourceType, ratesHash: row.resource_rates_hash } : null,
     };
   }
 }
