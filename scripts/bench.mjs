@@ -12,6 +12,7 @@
 //   BENCH_HISTORY_FIRST=1                      (that history is added before intake, e2e and drain run too, not only for the claims)
 //   BENCH_EVENTS=5000  BENCH_ITEMS=500  BENCH_ROUNDS=2  BENCH_CONCURRENCY=8   (processing with a provider fetch)
 //   BENCH_PROC_FEED_AB=1                                                 (processing also with the change-feed triggers off)
+//   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"                (node options of every server process it starts)
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -68,7 +69,7 @@ const children = new Set();
 process.on('exit', () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); });
 function startApp(extraEnv = {}) {
   const p = ++port;
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, [...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/src/main.js'], {
     env: {
       ...process.env, DATABASE_URL: db.url, PORT: String(p), LOG_LEVEL: 'warn',
       ADMIN_TOKEN, ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { signSyncaroo, SyncarooFake, syncarooWebhook, WebhookSpec } from './fakes/syncaroo-fake.server';
 import { SyncarooPartnerClient } from './fakes/syncaroo-partner.client';
 import { startTestApp, TestContext } from './support/test-app';
@@ -202,5 +203,38 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     gate.release();
     await waitFor(async () => (await ctx.db.query(`SELECT status FROM inbound_events WHERE id = $1`, [eventId]))[0].status === 'held');
     expect(await ctx.db.query(`SELECT 1 FROM resources WHERE external_id = $1 AND status = 'active'`, [sid])).toEqual([]);
+  });
+
+  it('a resource write that arrives while an unmapping is still open waits for it and then writes nothing', async () => {
+    const c = await ctx.newConnection({ provider: 'syncaroo', externalId: '998' });
+    await ctx.newLocation(c.id, { locationId: 'race-2' });
+    const sid = '61116c0bab789b6cc1fe0998';
+    fake.set(resourcePath(sid, 998), { id: sid, name: 'Late Room', type: 'meeting-room', capacity: 3 });
+    const gate = fake.gate(resourcePath(sid, 998));
+    const eventId = await send({ connectionId: 998, locationId: 'race-2', syncarooId: sid, apiUrl: url(resourcePath(sid, 998)) });
+    await waitFor(async () => gate.waiting() > 0);
+    // The unmapping's transaction stops after deleting the mapping (its next step updates the location row,
+    // locked here), so it stays open, uncommitted, while the fetched resource is written.
+    const blocker = new Client({ connectionString: ctx.databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT 1 FROM locations WHERE id = 'race-2' FOR UPDATE`);
+      const unmapping = ctx.admin.delete(`/admin/connections/${c.id}/locations/race-2`).then((r) => r.status);
+      const waiting = (text: string) => async () => (await ctx.db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type IN ('Lock') AND query LIKE $1`, [`%${text}%`])).length > 0;
+      await waitFor(waiting('UPDATE "locations"'));
+      gate.release();
+      // The write has read its snapshot with the mapping still there and now waits for the unmapping.
+      await waitFor(waiting('INSERT INTO resources'));
+      await blocker.query('COMMIT');
+      expect(await unmapping).toBe(204);
+    } finally {
+      await blocker.end();
+    }
+    const status = async () => (await ctx.db.query(`SELECT status FROM inbound_events WHERE id = $1`, [eventId]))[0].status;
+    await waitFor(async () => ['done', 'held', 'dead'].includes(await status()));
+    expect(await status()).toBe('held');
+    expect(await ctx.db.query(`SELECT status FROM resources WHERE external_id = $1`, [sid])).toEqual([]);
   });
 });

@@ -60,6 +60,14 @@ export class ConnectionsRepository {
     return (manager?.getRepository(LocationMappingEntity) ?? this.mappings).findOneBy({ locationId });
   }
 
+  /**
+   * The location's exclusive mapping lock, until the caller's transaction ends: waits for the writes holding its
+   * shared side (hold_mapping, migration MappingAdvisoryLocks) and keeps new ones waiting.
+   */
+  async lockMappingChange(locationId: string, manager: EntityManager): Promise<void> {
+    await manager.query(`SELECT lock_mapping_change($1)`, [locationId]);
+  }
+
   /** FOR KEY SHARE: blocks the mapping's DELETE (an unmapping) until the caller's transaction ends. */
   async lockMapping(connectionId: string, locationId: string, manager: EntityManager): Promise<boolean> {
     const rows: unknown[] = await manager.query(

@@ -168,12 +168,14 @@ export class ConnectionsService {
   /**
    * Unmapping retires the connection's data in the location in the same transaction (CONTRACT.md section 6
    * v2): its resources there become `removed`, its LOS rows and loaded datasets there are deleted, so a
-   * connection mapped to the location afterwards starts clean. Deleting the mapping row first also waits for
-   * a handler that holds it (`holdsMapping`) and makes later ones see the location unmapped.
+   * connection mapped to the location afterwards starts clean. The location's mapping lock and then deleting the
+   * mapping row wait for every write that holds the mapping (the resource upsert's shared lock, `holdsMapping`'s
+   * row lock) and make later ones see the location unmapped.
    */
   async removeMapping(tenant: Tenant, connectionId: string, locationId: string): Promise<void> {
     await this.require(tenant, connectionId);
     const retired = await this.repo.manager.transaction(async (m) => {
+      await this.repo.lockMappingChange(locationId, m);
       const mapping = await this.repo.findMapping(locationId, m);
       if (!mapping || mapping.connectionId !== connectionId) throw notFound('mapping of location', locationId);
       await m.getRepository(LocationMappingEntity).delete({ locationId, connectionId });

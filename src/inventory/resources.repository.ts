@@ -41,14 +41,14 @@ const UPSERT_SQL = `
 
 /**
  * One resource upserted only while its location is mapped to its connection, in one statement (its own
- * transaction): the mapping row is share-locked first (FOR KEY SHARE, as ConnectionsService.holdsMapping), so
- * an unmapping either waits for this write and then retires it, or committed before and nothing is written.
- * `id`: the stored row's id when the row was written (an existing row keeps its own id); null when it was
- * already identical (or nothing was written).
+ * transaction): hold_mapping takes the location's shared mapping lock first and then checks the mapping (migration
+ * MappingAdvisoryLocks), so an unmapping (lock_mapping_change) either waits for this write and then retires it,
+ * or committed before and nothing is written. `id`: the stored row's id when the row was written (an existing row
+ * keeps its own id); null when it was already identical (or nothing was written).
  */
 const UPSERT_HOLDING_MAPPING_SQL = `
   WITH mapping AS MATERIALIZED (
-    SELECT 1 FROM location_mappings WHERE location_id = $12 AND connection_id = $13::uuid FOR KEY SHARE),
+    SELECT 1 WHERE hold_mapping($12, $13::uuid)),
   written AS (
     INSERT INTO resources AS r (id, location_id, connection_id, type, name, capacity, status, provider, external_id, attributes, source_hash, updated_at)
     SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::varchar[], $6::int[], $7::varchar[], $8::varchar[], $9::varchar[], $10::jsonb[], $11::varchar[])
