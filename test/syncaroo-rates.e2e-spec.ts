@@ -191,14 +191,20 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     expect(listed.body.items).toEqual([expect.objectContaining({ locationId: 'gamma-1', name: 'Gamma Room', provider: 'syncaroo', externalId: sid, status: 'active' })]);
   });
 
-  it('an unmapping that commits while a resource fetch is in flight wins: nothing lands in the old location, the event is held', async () => {
-    const c = await ctx.newConnection({ provider: 'syncaroo', externalId: '999' });
-    await ctx.newLocation(c.id, { locationId: 'race-1' });
-    const sid = '61116c0bab789b6cc1fe0999';
-    fake.set(resourcePath(sid, 999), { id: sid, name: 'Racing Room', type: 'meeting-room', capacity: 3 });
-    const gate = fake.gate(resourcePath(sid, 999));
-    const eventId = await send({ connectionId: 999, locationId: 'race-1', syncarooId: sid, apiUrl: url(resourcePath(sid, 999)) });
+  /** A mapped connection whose resource webhook is stored and its fetch held at the fake until `gate.release()`. */
+  const fetchInFlight = async (cid: number, locationId: string) => {
+    const c = await ctx.newConnection({ provider: 'syncaroo', externalId: String(cid) });
+    await ctx.newLocation(c.id, { locationId });
+    const sid = `61116c0bab789b6cc1fe0${cid}`;
+    fake.set(resourcePath(sid, cid), { id: sid, name: `Room ${cid}`, type: 'meeting-room', capacity: 3 });
+    const gate = fake.gate(resourcePath(sid, cid));
+    const eventId = await send({ connectionId: cid, locationId, syncarooId: sid, apiUrl: url(resourcePath(sid, cid)) });
     await waitFor(async () => gate.waiting() > 0);
+    return { c, sid, gate, eventId };
+  };
+
+  it('an unmapping that commits while a resource fetch is in flight wins: nothing lands in the old location, the event is held', async () => {
+    const { c, sid, gate, eventId } = await fetchInFlight(999, 'race-1');
     await ctx.admin.delete(`/admin/connections/${c.id}/locations/race-1`).expect(204);
     gate.release();
     await waitFor(async () => (await ctx.db.query(`SELECT status FROM inbound_events WHERE id = $1`, [eventId]))[0].status === 'held');
@@ -206,13 +212,7 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
   });
 
   it('a resource write that arrives while an unmapping is still open waits for it and then writes nothing', async () => {
-    const c = await ctx.newConnection({ provider: 'syncaroo', externalId: '998' });
-    await ctx.newLocation(c.id, { locationId: 'race-2' });
-    const sid = '61116c0bab789b6cc1fe0998';
-    fake.set(resourcePath(sid, 998), { id: sid, name: 'Late Room', type: 'meeting-room', capacity: 3 });
-    const gate = fake.gate(resourcePath(sid, 998));
-    const eventId = await send({ connectionId: 998, locationId: 'race-2', syncarooId: sid, apiUrl: url(resourcePath(sid, 998)) });
-    await waitFor(async () => gate.waiting() > 0);
+    const { c, sid, gate, eventId } = await fetchInFlight(998, 'race-2');
     // The unmapping's transaction stops after deleting the mapping (its next step updates the location row,
     // locked here), so it stays open, uncommitted, while the fetched resource is written.
     const blocker = new Client({ connectionString: ctx.databaseUrl });
