@@ -6,10 +6,8 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * call planning was there because the generic plan of `UPDATE event_partitions … FROM picked` did not know
  * `LIMIT room` and hash-joined event_partitions in full; the picked keys are now an array (`ARRAY(SELECT … LIMIT
  * room FOR UPDATE SKIP LOCKED)`) and the update probes the primary key with `key = ANY(picked)`, a plan that does
- * not depend on the limit or the statistics. The dead check (a head still processing under an expired claim with
- * every attempt spent) is folded into the claiming UPDATE: it was its own statement, planned on every call to find
- * nothing. Rows and their values are those of QueueIndexProbes' isq_claim. Written by hand: TypeORM does not diff
- * functions.
+ * not depend on the limit or the statistics. Otherwise the body of QueueIndexProbes' isq_claim. Written by hand:
+ * TypeORM does not diff functions.
  */
 const UP_ISQ_CLAIM = `
 CREATE OR REPLACE FUNCTION public.isq_claim(p_limit integer, p_lock_ms integer, p_max_attempts integer, p_priorities smallint[])
@@ -53,28 +51,21 @@ BEGIN
   END LOOP;
   IF COALESCE(array_length(ks, 1), 0) = 0 THEN RETURN; END IF;
 
-  -- One statement: a head still processing under an expired claim with every attempt spent goes dead, the
-  -- others start (a takeover counts as an attempt).
+  UPDATE inbound_events e
+     SET status = 'dead', processed_at = now(), locked_until = NULL, next_attempt_at = NULL, claim_token = NULL,
+         last_error = format('the process handling it stopped before it finished, %s times', e.attempts)
+   WHERE e.partition_key = ANY(ks) AND e.seq = ANY(seqs) AND e.status = 'processing' AND e.attempts >= p_max_attempts;
+
   FOR r IN
     UPDATE inbound_events e
-       SET status = CASE WHEN e.status = 'processing' AND e.attempts >= p_max_attempts THEN 'dead' ELSE 'processing' END,
-           attempts = CASE WHEN e.status = 'processing' AND e.attempts >= p_max_attempts THEN e.attempts ELSE e.attempts + 1 END,
-           claim_token = CASE WHEN e.status = 'processing' AND e.attempts >= p_max_attempts THEN NULL ELSE toks[array_position(seqs, e.seq)] END,
-           locked_until = CASE WHEN e.status = 'processing' AND e.attempts >= p_max_attempts THEN NULL ELSE now() + lock_for END,
-           processed_at = CASE WHEN e.status = 'processing' AND e.attempts >= p_max_attempts THEN now() ELSE e.processed_at END,
-           next_attempt_at = CASE WHEN e.status = 'processing' AND e.attempts >= p_max_attempts THEN NULL ELSE e.next_attempt_at END,
-           claim_snapshot = CASE WHEN e.status = 'processing' AND e.attempts >= p_max_attempts THEN e.claim_snapshot ELSE pg_current_snapshot()::text END,
-           last_error = CASE WHEN e.status = 'processing' AND e.attempts >= p_max_attempts
-                               THEN format('the process handling it stopped before it finished, %s times', e.attempts)
-                             WHEN e.status = 'processing' THEN 'the process handling it stopped before it finished'
-                             ELSE e.last_error END
+       SET status = 'processing', attempts = e.attempts + 1, claim_token = toks[array_position(seqs, e.seq)],
+           locked_until = now() + lock_for, claim_snapshot = pg_current_snapshot()::text,
+           last_error = CASE WHEN e.status = 'processing' THEN 'the process handling it stopped before it finished' ELSE e.last_error END
      WHERE e.partition_key = ANY(ks) AND e.seq = ANY(seqs) AND e.status IN ('pending', 'failed', 'processing')
     RETURNING e.*
   LOOP
-    IF r.status = 'processing' THEN
-      got := got || r.partition_key;
-      RETURN NEXT r;
-    END IF;
+    got := got || r.partition_key;
+    RETURN NEXT r;
   END LOOP;
   -- Items whose head did not start (dead above, or not runnable after all) move on.
   IF COALESCE(array_length(got, 1), 0) < array_length(ks, 1) THEN
