@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { sha256Hex } from '../common/crypto.util';
 import { poolOf } from '../database/leader-lock';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -19,7 +19,7 @@ export interface RateWrite {
  */
 export function ratesHash(rates: RateWrite[]): string {
   const rows = rates.map((r) => [r.externalId, r.name, r.price, r.currency, r.unit]).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(rows)).digest('hex');
+  return sha256Hex(JSON.stringify(rows));
 }
 
 /**
