@@ -10,8 +10,8 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * its own snapshot after the lock is granted: an unmapping that held the lock has committed by then and is seen
  * (the calling statement's snapshot, taken before the wait, would still show the mapping).
  * lock_mapping_change(location): the exclusive lock an unmapping takes before it deletes the mapping; it waits
- * for every write holding the shared lock. The row lock stays for the handlers that use it
- * (ConnectionsService.holdsMapping): an unmapping takes both. Two-key form with its own first key, so it cannot
+ * for every write holding the shared lock. Every handler write takes it (ConnectionsService.holdsMapping inside its
+ * transaction, the Syncaroo resource upsert in its statement) instead of the mapping row's FOR KEY SHARE. Two-key form with its own first key, so it cannot
  * meet the single-key leader and migration locks. Written by hand: TypeORM does not diff functions.
  */
 const UP = `

@@ -68,11 +68,13 @@ export class ConnectionsRepository {
     await manager.query(`SELECT lock_mapping_change($1)`, [locationId]);
   }
 
-  /** FOR KEY SHARE: blocks the mapping's DELETE (an unmapping) until the caller's transaction ends. */
+  /**
+   * The location's shared mapping lock until the caller's transaction ends (an unmapping waits for it), then
+   * whether the location is mapped to the connection, read after the lock was granted (hold_mapping).
+   */
   async lockMapping(connectionId: string, locationId: string, manager: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM location_mappings WHERE location_id = $1 AND connection_id = $2 FOR KEY SHARE`, [locationId, connectionId]);
-    return rows.length > 0;
+    const [row] = (await manager.query(`SELECT hold_mapping($1, $2::uuid) AS held`, [locationId, connectionId])) as Array<{ held: boolean }>;
+    return row?.held === true;
   }
 
   findMappingByExternalId(connectionId: string, externalId: string): Promise<LocationMappingEntity | null> {

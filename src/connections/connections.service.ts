@@ -168,9 +168,9 @@ export class ConnectionsService {
   /**
    * Unmapping retires the connection's data in the location in the same transaction (CONTRACT.md section 6
    * v2): its resources there become `removed`, its LOS rows and loaded datasets there are deleted, so a
-   * connection mapped to the location afterwards starts clean. The location's mapping lock and then deleting the
-   * mapping row wait for every write that holds the mapping (the resource upsert's shared lock, `holdsMapping`'s
-   * row lock) and make later ones see the location unmapped.
+   * connection mapped to the location afterwards starts clean. The location's exclusive mapping lock, taken first,
+   * waits for every write that holds the mapping (`holdsMapping`, the Syncaroo resource upsert) and makes later ones
+   * see the location unmapped.
    */
   async removeMapping(tenant: Tenant, connectionId: string, locationId: string): Promise<void> {
     await this.require(tenant, connectionId);
@@ -232,8 +232,8 @@ export class ConnectionsService {
   }
 
   /**
-   * Inside a handler's write transaction: whether the location is (still) mapped to the connection, keeping
-   * the mapping row share-locked until that transaction ends, so an unmapping either waits for the write
+   * Inside a handler's write transaction: whether the location is (still) mapped to the connection, holding the
+   * location's shared mapping lock until that transaction ends, so an unmapping either waits for the write
    * (and then retires it) or has committed before (and the handler sees the location unmapped).
    */
   holdsMapping(connectionId: string, locationId: string, manager: EntityManager): Promise<boolean> {
