@@ -8,7 +8,7 @@
 //   BENCH_DURATION=10                                  seconds per intake round and of the steady 500/s run
 //   BENCH_CLAIM_BACKLOGS=100,10000,100000  BENCH_CLAIM_HOT=10000  BENCH_CLAIM_HOT_OTHERS=100
 //   BENCH_CLAIM_SAMPLES=300  BENCH_CLAIM_MAX_SECONDS=15                  (claim cost: samples, and seconds, per row at most)
-//   BENCH_CLAIM_HISTORY=100000                                           (done events kept in inbound_events meanwhile)
+//   BENCH_CLAIM_HISTORY=100000  BENCH_HOT_HISTORY=100000               (done events kept meanwhile; beyond the second, in the archive)
 //   BENCH_HISTORY_FIRST=1                      (that history is added before intake, e2e and drain run too, not only for the claims)
 //   BENCH_EVENTS=5000  BENCH_ITEMS=500  BENCH_ROUNDS=2  BENCH_CONCURRENCY=8   (processing with a provider fetch)
 //   BENCH_PROC_FEED_AB=1                                                 (processing also with the change-feed triggers off)
@@ -41,6 +41,7 @@ const CLAIMS = {
   samples: int('BENCH_CLAIM_SAMPLES', QUICK ? 100 : 300),
   maxSeconds: int('BENCH_CLAIM_MAX_SECONDS', QUICK ? 6 : 15),
   history: int('BENCH_CLAIM_HISTORY', QUICK ? 10000 : 100000),
+  hotHistory: int('BENCH_HOT_HISTORY', 100000),
 };
 const PROC = {
   events: int('BENCH_EVENTS', QUICK ? 1000 : 5000),
@@ -111,7 +112,7 @@ if (env.BENCH_HISTORY_FIRST === '1') {
   const migrator = startApp({ WORKER: 'off' });
   await waitHealthy(migrator.url);
   await stop(migrator.child);
-  await ensureHistory(admin, CLAIMS.history, log);
+  await ensureHistory(admin, CLAIMS.history, log, CLAIMS.hotHistory);
 }
 
 if (SECTIONS.has('intake')) {
@@ -299,7 +300,7 @@ if (SECTIONS.has('claims')) {
   console.log('table with as many pending rows. The statistics are those of the empty queue before the backlog arrived. Session "warm": claimed');
   console.log('on that empty queue (a pooled worker connection after an idle spell, then a burst: plpgsql keeps the plans it made then);');
   console.log('"new": a new session after the burst, before ANALYZE (a worker started on a fresh backlog, as in the drain row); "analyzed": a new');
-  console.log(`session after ANALYZE. inbound_events holds at least ${CLAIMS.history.toLocaleString('en-US')} done events meanwhile (history, as retention keeps).`);
+  console.log(`session after ANALYZE. ${CLAIMS.history.toLocaleString('en-US')} done events are kept meanwhile (history, as retention keeps), ${Math.min(CLAIMS.history, CLAIMS.hotHistory).toLocaleString('en-US')} of them in the queue table, the rest in its archive.`);
   console.log('| waiting events | session | samples | isq_claim p50 ms | p99 ms | rows/claim | isq_settle p50 ms | p99 ms | first 10 claim+settle, mean ms | bare claim p50 ms | p99 ms | claim / bare p50 |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of claimResults) {

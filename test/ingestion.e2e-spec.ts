@@ -315,21 +315,8 @@ describe('ingestion housekeeping and timeouts', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['receivedFrom']);
   });
-
-  it('deletes finished events older than EVENT_RETENTION_DAYS and keeps the rest', async () => {
-    const insert = (status: string, age: string) => ctx.db.query(
-      `INSERT INTO inbound_events (provider, event_type, status, partition_key, priority, payload, headers, received_at)
-       VALUES ('syncaroo', 't', $1, 'p-ret', 5, '{}', '{}', now() - $2::interval) RETURNING id`, [status, age]);
-    const [[oldDone], [oldIgnored], [oldDead], [recentDone]] = await Promise.all([
-      insert('done', '31 days'), insert('ignored', '40 days'), insert('dead', '31 days'), insert('done', '29 days')]);
-    await ctx.db.query(`INSERT INTO hold_causes (cause, released_xid, released_at) VALUES ('location:old', 1, now() - interval '2 days'), ('location:recent', 2, now()), ('location:never', NULL, NULL)`);
-    const deleted = await ctx.app.get(EventsService).purge();
-    expect(deleted).toBe(2);
-    expect((await ctx.db.query(`SELECT cause FROM hold_causes WHERE cause LIKE 'location:%' ORDER BY cause`)).map((r: { cause: string }) => r.cause)).toEqual(['location:recent']);
-    const left = await ctx.db.query(`SELECT id FROM inbound_events WHERE id = ANY($1::uuid[]) ORDER BY id`, [[oldDone.id, oldIgnored.id, oldDead.id, recentDone.id]]);
-    expect(left.map((r: { id: string }) => r.id).sort()).toEqual([oldDead.id, recentDone.id].sort());
-  });
 });
+
 
 describe('ingestion with two worker processes on one database', () => {
   let a: TestContext;

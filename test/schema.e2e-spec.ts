@@ -37,4 +37,21 @@ describe('schema', () => {
       await db.drop();
     }
   });
+
+  it('the event archive has the queue table\'s columns, in order and of the same types, then archived_at (isq_archive and inbound_events_all rely on it)', async () => {
+    const db = await createTestDatabase();
+    const ds = new DataSource({ ...buildDataSourceOptions(db.url, 1), migrations: [] });
+    await ds.initialize();
+    try {
+      const columns = async (table: string) => (await ds.query(
+        `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+          WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [table])) as Array<{ attname: string; type: string }>;
+      const hot = await columns('inbound_events');
+      expect(hot.length).toBeGreaterThan(10);
+      expect(await columns('inbound_events_archive')).toEqual([...hot, { attname: 'archived_at', type: 'timestamp with time zone' }]);
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  });
 });

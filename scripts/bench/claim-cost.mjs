@@ -148,33 +148,47 @@ async function measureCase(url, { name, distinct, hot, samples, maxSeconds, sess
 }
 
 /**
- * History: inbound_events keeps done events for EVENT_RETENTION_DAYS, so a live queue table is never just its
- * backlog. Adds done events (provider `benchh`, 1,000 items) until `history` are there; the claims part removes them.
+ * History: the queue table keeps the last EVENT_ARCHIVE_AFTER_MINUTES of done events and the archive the rest for
+ * EVENT_RETENTION_DAYS, so a live queue is never just its backlog. Adds done events (provider `benchh`, 1,000
+ * items) until `history` are there: up to `hotHistory` in inbound_events (through its triggers), the rest straight
+ * into today's archive partition, as the mover leaves them. The claims part removes them.
  */
-export async function ensureHistory(c, history, log) {
-  const [{ n: have }] = (await c.query(`SELECT count(*)::int AS n FROM inbound_events WHERE status IN ('done', 'ignored')`)).rows;
-  const add = Math.max(0, history - have);
-  if (add === 0) return;
-  log(`claims: adding ${add} done events as history (${have} there)`);
-  for (let done = 0; done < add; done += BATCH) {
+export async function ensureHistory(c, history, log, hotHistory = 100_000) {
+  const count = async (table) => (await c.query(`SELECT count(*)::int AS n FROM ${table} WHERE status IN ('done', 'ignored')`)).rows[0].n;
+  const hotHave = await count('inbound_events');
+  const archiveHave = await count('inbound_events_archive');
+  const addHot = Math.max(0, Math.min(history, hotHistory) - hotHave);
+  const addArchive = Math.max(0, history - Math.min(history, hotHistory) - archiveHave);
+  if (addHot + addArchive === 0) return;
+  log(`claims: adding ${addHot} done events to the queue table and ${addArchive} to the archive as history (${hotHave} / ${archiveHave} there)`);
+  for (let done = 0; done < addHot; done += BATCH) {
     await c.query(
       `INSERT INTO inbound_events (id, provider, event_type, status, partition_key, priority, payload, headers, processed_at)
        SELECT gen_random_uuid(), 'benchh', 'bench.history', 'done', 'benchh:' || (g % 1000), 5, '{}'::jsonb, '{}'::jsonb, now()
-         FROM generate_series($1::int, $2::int) g`, [done, Math.min(add, done + BATCH) - 1]);
+         FROM generate_series($1::int, $2::int) g`, [done, Math.min(addHot, done + BATCH) - 1]);
   }
+  if (addArchive > 0) await c.query(`SELECT isq_archive_partition((now() AT TIME ZONE 'UTC')::date)`);
+  for (let done = 0; done < addArchive; done += BATCH * 10) {
+    await c.query(
+      `INSERT INTO inbound_events_archive (id, seq, provider, event_type, status, partition_key, priority, payload, headers, received_at, processed_at, attempts, archived_at)
+       SELECT gen_random_uuid(), nextval('inbound_events_seq_seq'), 'benchh', 'bench.history', 'done', 'benchh:' || (g % 1000), 5, '{}'::jsonb, '{}'::jsonb,
+              now(), now(), 1, now()
+         FROM generate_series($1::int, $2::int) g`, [done, Math.min(addArchive, done + BATCH * 10) - 1]);
+  }
+  await c.query('ANALYZE inbound_events_archive');
 }
 
 /**
  * `backlogs`: distinct-item backlogs; `hot`: events behind one item (with `hotOthers` other items).
  * `samples` per row at most, `maxSeconds` per row at most. One result per backlog and session kind.
  */
-export async function benchClaimCost(url, { backlogs, hot, hotOthers, samples, maxSeconds, history, sessions = ['warm', 'new', 'analyzed'], log }) {
+export async function benchClaimCost(url, { backlogs, hot, hotOthers, samples, maxSeconds, history, hotHistory, sessions = ['warm', 'new', 'analyzed'], log }) {
   const setup = await connect(url);
   await setup.query(`SET enable_seqscan = off`);
   await setup.query(`CREATE TABLE IF NOT EXISTS bench_claim_bare (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, item text NOT NULL,
     status text NOT NULL, claim_token uuid, locked_until timestamptz, processed_at timestamptz)`);
   await setup.query(`CREATE INDEX IF NOT EXISTS bench_claim_bare_pending ON bench_claim_bare (id) WHERE status = 'pending'`);
-  await ensureHistory(setup, history, log);
+  await ensureHistory(setup, history, log, hotHistory);
   const cases = [
     ...backlogs.map((n) => ({ name: `${n.toLocaleString('en-US')} on distinct items`, distinct: n, hot: 0 })),
     ...(hot > 0 ? [{ name: `${hot.toLocaleString('en-US')} behind one item + ${hotOthers} items`, distinct: hotOthers, hot }] : []),
@@ -185,6 +199,7 @@ export async function benchClaimCost(url, { backlogs, hot, hotOthers, samples, m
   }
   await setup.query(`DROP TABLE IF EXISTS bench_claim_bare`);
   await setup.query(`DELETE FROM inbound_events WHERE provider = 'benchh'`);
+  await setup.query(`DELETE FROM inbound_events_archive WHERE provider = 'benchh'`);
   await setup.query(`DELETE FROM event_partitions WHERE key LIKE 'benchh:%'`);
   await setup.query(`VACUUM ANALYZE inbound_events, event_partitions`);
   await setup.end();

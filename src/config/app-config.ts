@@ -96,6 +96,8 @@ export class EnvironmentVariables {
   @Matches(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, { message: 'RETRY_SCHEDULE must be comma-separated seconds' })
   RETRY_SCHEDULE = '5,30,120,600,1800,3600,10800,21600,43200,43200';
   @Transform(toInt) @IsInt() @Min(1) EVENT_RETENTION_DAYS = 30;
+  /** Finished events received longer ago than this move from the queue to its archive (kept EVENT_RETENTION_DAYS). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10080) EVENT_ARCHIVE_AFTER_MINUTES = 60;
   /** Change feed retention (CONTRACT.md section 10): older cursors get 410. */
   @Transform(toInt) @IsInt() @Min(1) @Max(3650) CHANGES_RETENTION_DAYS = 7;
   /** Subscription targets may be http:// (tests, a receiver on the same host). */

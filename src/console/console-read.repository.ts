@@ -36,7 +36,8 @@ export interface ConsoleKeyRow {
 /**
  * The console's own reads, which the REST API has no route for: overview counts, the per-minute chart, each
  * connection's last activity, an account's API keys, a resource's LOS channels. Every method takes the
- * signed-in principal's Tenant and filters by its account.
+ * signed-in principal's Tenant and filters by its account. Counts and activity read the queue table, which
+ * holds what is in line and the last EVENT_ARCHIVE_AFTER_MINUTES of finished events (not the archive).
  */
 @Injectable()
 export class ConsoleReadRepository {
@@ -166,7 +167,7 @@ export class ConsoleReadRepository {
   async deadEvents(tenant: Tenant, provider: string | null): Promise<{ dead: number; stale: number }> {
     const [row]: Array<{ dead: number; stale: number }> = await this.dataSource.query(
       `SELECT count(*)::int AS dead,
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM inbound_events l WHERE l.partition_key = e.partition_key AND l.seq > e.seq AND l.status = 'done'))::int AS stale
+              count(*) FILTER (WHERE isq_later_done(e.partition_key, e.seq))::int AS stale
          FROM inbound_events e WHERE e.status = 'dead' AND ($1::text IS NULL OR e.provider = $1) AND ${OWNED_EVENT('$2')}`,
       [provider, tenant.accountId],
     );

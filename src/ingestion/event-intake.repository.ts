@@ -44,11 +44,11 @@ export class EventIntakeRepository {
     for (;;) {
       const id = await this.inserts.submit(e);
       if (id !== null) return { eventId: id, status: 'accepted' };
-      // Not stored: find which rule matched. The row may have moved on in between (the pending last event
-      // just started); then the insert is tried again.
+      // Not stored: find which rule matched (a key seen in the queue or its archive, a pending copy). The row
+      // may have moved on in between (the pending last event just started); then the insert is tried again.
       if (e.idempotencyKey) {
         const dup = await this.pool.query<StoredEventRow>(
-          `SELECT * FROM inbound_events WHERE provider = $1 AND idempotency_key = $2`, [e.provider, e.idempotencyKey]);
+          `SELECT * FROM inbound_events_all WHERE provider = $1 AND idempotency_key = $2`, [e.provider, e.idempotencyKey]);
         if (dup.rows[0]) return { eventId: dup.rows[0].id, status: 'duplicate', existing: dup.rows[0] };
       }
       if (e.coalesceKey) {

@@ -18,7 +18,10 @@ export const OWNED = (param: string) => `(${param}::uuid IS NULL OR e.connection
 
 export type ReplayOutcome = 'replayed' | 'stale' | 'not-found' | StoredEventRow['status'];
 
-/** The inbox as admins see and repair it: listing, detail, replay, releasing holds; retention and gauges. */
+/**
+ * The inbox as admins see and repair it: listing, detail, replay, releasing holds; gauges. Reads of finished
+ * events go through inbound_events_all (the queue and its archive).
+ */
 @Injectable()
 export class EventsRepository {
   private readonly pool: Pool;
@@ -53,7 +56,7 @@ export class EventsRepository {
   async itemChangedSince(eventId: string, since: Date, ignoreTypes: string[]): Promise<boolean> {
     const { rows } = await this.pool.query<{ changed: boolean }>(
       `SELECT EXISTS (
-         SELECT 1 FROM inbound_events me JOIN inbound_events o ON o.partition_key = me.partition_key AND o.seq < me.seq
+         SELECT 1 FROM inbound_events me JOIN inbound_events_all o ON o.partition_key = me.partition_key AND o.seq < me.seq
           WHERE me.id = $1 AND o.received_at >= $2 AND o.event_type <> ALL($3::text[])) AS changed`,
       [eventId, since, ignoreTypes],
     );
@@ -62,7 +65,7 @@ export class EventsRepository {
 
   async findById(tenant: Tenant, id: string): Promise<StoredEventRow | null> {
     const { rows } = await this.pool.query<StoredEventRow>(
-      `SELECT e.*, ${WAITING_FOR} FROM inbound_events e WHERE e.id = $1 AND ${OWNED('$2')}`, [id, tenant.accountId]);
+      `SELECT e.*, ${WAITING_FOR} FROM inbound_events_all e WHERE e.id = $1 AND ${OWNED('$2')}`, [id, tenant.accountId]);
     return rows[0] ?? null;
   }
 
@@ -70,7 +73,7 @@ export class EventsRepository {
     const { rows } = await this.pool.query<StoredEventRow>(
       `SELECT e.id, e.seq, e.provider, e.connection_id, e.event_type, e.status, e.partition_key, e.received_at, e.processed_at,
               e.attempts, e.next_attempt_at, e.last_error, ${WAITING_FOR}
-         FROM inbound_events e
+         FROM inbound_events_all e
         WHERE ($1::text IS NULL OR e.provider = $1) AND ($2::text IS NULL OR e.status = $2)
           AND ($3::uuid IS NULL OR e.connection_id = $3) AND ($4::bigint IS NULL OR e.seq < $4) AND ${OWNED('$6')}
           AND ($7::timestamptz IS NULL OR e.received_at >= $7) AND ($8::timestamptz IS NULL OR e.received_at < $8)
@@ -80,47 +83,6 @@ export class EventsRepository {
         filter.receivedFrom ?? null, filter.receivedTo ?? null],
     );
     return rows;
-  }
-
-  async deleteFinishedBefore(cutoff: Date, batch = 5000): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const { rowCount } = await this.pool.query(
-        `DELETE FROM inbound_events WHERE id IN (
-           SELECT id FROM inbound_events WHERE status IN ('done', 'ignored') AND received_at < $1 LIMIT $2)`,
-        [cutoff, batch],
-      );
-      total += rowCount ?? 0;
-      if ((rowCount ?? 0) < batch) return total;
-    }
-  }
-
-  /**
-   * Rows of idle items (nothing in line). Safe at any time: intake re-creates a row it finds gone, and an
-   * idle item has no pending last event to coalesce into.
-   */
-  async deleteIdleItems(batch = 5000): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const { rowCount } = await this.pool.query(
-        `DELETE FROM event_partitions WHERE head_seq IS NULL AND key IN (
-           SELECT key FROM event_partitions WHERE head_seq IS NULL LIMIT $1 FOR UPDATE SKIP LOCKED)`,
-        [batch],
-      );
-      total += rowCount ?? 0;
-      if ((rowCount ?? 0) < batch) return total;
-    }
-  }
-
-  /**
-   * Hold causes released more than a day ago (a claim lives minutes, so no settle can still need to see that
-   * release) and those never released: a later hold or release writes its row again.
-   */
-  async deleteSettledCauses(): Promise<number> {
-    const { rowCount } = await this.pool.query(
-      `DELETE FROM hold_causes WHERE released_at IS NULL OR released_at < now() - interval '1 day'`,
-    );
-    return rowCount ?? 0;
   }
 
   /** Runs `fn` only if no other process is running housekeeping `name` now (src/database/leader-lock.ts). */

@@ -1,55 +1,21 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { parseZonedTimestamp } from '../inventory/dto/query-values';
 import type { Tenant } from '../auth/principal';
 import { conflict, DomainError, notFound } from '../common/domain.error';
 import { decodeCursor, toPage } from '../common/pagination';
-import { AppConfig } from '../config/app-config';
 import type { EventDetailView, EventListQuery, EventPage, EventView } from './dto/event.dto';
 import { toEventDetailView, toEventView } from './event.mapper';
 import { EventsRepository } from './events.repository';
 import { WorkerService } from './worker.service';
 
-const RETENTION_EVERY_MS = 60 * 60 * 1000;
-
 @Injectable()
-export class EventsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EventsService {
   private readonly logger = new Logger('Events');
-  private retentionTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly events: EventsRepository,
     private readonly worker: WorkerService,
-    private readonly config: AppConfig,
   ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.config.env.WORKER === 'on') {
-      this.retentionTimer = setInterval(() => void this.purge(), RETENTION_EVERY_MS);
-      this.retentionTimer.unref();
-    }
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.retentionTimer);
-  }
-
-  /** Retention, by one process at a time (whichever takes the advisory lock); 0 where another is at it. */
-  async purge(): Promise<number> {
-    const cutoff = new Date(Date.now() - this.config.env.EVENT_RETENTION_DAYS * 24 * 3600 * 1000);
-    try {
-      const deleted = await this.events.asLeader('retention', async () => {
-        const n = await this.events.deleteFinishedBefore(cutoff);
-        const idle = await this.events.deleteIdleItems();
-        await this.events.deleteSettledCauses();
-        if (n > 0 || idle > 0) this.logger.log({ deleted: n, idleItems: idle, cutoff: cutoff.toISOString() }, 'retention: finished events deleted');
-        return n;
-      });
-      return deleted ?? 0;
-    } catch (e) {
-      this.logger.error({ err: (e as Error).message }, 'retention failed');
-      return 0;
-    }
-  }
 
   async list(tenant: Tenant, q: EventListQuery): Promise<EventPage> {
     const limit = q.limit ?? 100;

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { EventsController } from './events.controller';
 import { EventIntakeRepository } from './event-intake.repository';
 import { EventQueueRepository } from './event-queue.repository';
+import { EventRetentionRepository } from './event-retention.repository';
+import { EventRetentionService } from './event-retention.service';
 import { EventsRepository } from './events.repository';
 import { EventsService } from './events.service';
 import { HandlerRegistry } from './handler.registry';
@@ -11,7 +13,7 @@ import { WorkerService } from './worker.service';
 
 @Module({
   controllers: [EventsController],
-  providers: [EventIntakeRepository, EventQueueRepository, EventsRepository, EventsService, HandlerRegistry, IntakeService, QueueGaugesService, WorkerService],
-  exports: [IntakeService, HandlerRegistry, EventsService],
+  providers: [EventIntakeRepository, EventQueueRepository, EventRetentionRepository, EventRetentionService, EventsRepository, EventsService, HandlerRegistry, IntakeService, QueueGaugesService, WorkerService],
+  exports: [IntakeService, HandlerRegistry, EventsService, EventRetentionService],
 })
 export class IngestionModule {}
