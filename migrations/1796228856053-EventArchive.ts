@@ -27,6 +27,7 @@ CREATE INDEX ix_inbound_events_archive_id ON inbound_events_archive (id);
 CREATE INDEX ix_inbound_events_archive_seq ON inbound_events_archive (seq);
 CREATE INDEX ix_inbound_events_archive_item ON inbound_events_archive (partition_key, seq);
 CREATE INDEX ix_inbound_events_archive_provider_seq ON inbound_events_archive (provider, seq);
+CREATE INDEX ix_inbound_events_archive_connection_seq ON inbound_events_archive (connection_id, seq);
 CREATE INDEX ix_inbound_events_archive_idempotency ON inbound_events_archive (provider, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 CREATE VIEW inbound_events_all AS

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { EVERY_ACCOUNT } from '../src/auth/principal';
+import { ConsoleReadRepository } from '../src/console/console-read.repository';
 import { EventRetentionService } from '../src/ingestion/event-retention.service';
 import { startTestApp, TestContext } from './support/test-app';
 import { envelope, install, intake, ScriptedHandler } from './support/test-handler';
@@ -147,5 +149,22 @@ describe('event archive and retention', () => {
     // Forced, the older one runs too.
     await ctx.admin.post(`/admin/events/${older.eventId}/replay?force=true`).expect(202);
     await waitFor(async () => (await where(older.eventId)).hot === 'done');
+  });
+
+  it('a connection\'s last webhook and last success are still shown once its events are archived', async () => {
+    const conn = await ctx.newConnection();
+    const [webhook] = await ctx.db.query(
+      `INSERT INTO inbound_events (provider, connection_id, event_type, status, partition_key, priority, payload, headers, received_at, processed_at)
+       VALUES ('syncaroo', $1, 'availability', 'done', $2, 5, '{}', '{}', now() - interval '3 hours', now() - interval '3 hours' + interval '2 seconds')
+       RETURNING received_at, processed_at`, [conn.id, `p-${randomUUID()}`]);
+    await ctx.db.query(
+      `INSERT INTO inbound_events (provider, connection_id, event_type, status, partition_key, priority, payload, headers, received_at, processed_at)
+       VALUES ('syncaroo', $1, 'resync', 'ignored', $2, 5, '{}', '{}', now() - interval '2 hours', now() - interval '2 hours')`, [conn.id, `p-${randomUUID()}`]);
+    const activity = () => ctx.app.get(ConsoleReadRepository).connectionActivity(EVERY_ACCOUNT, [conn.id]);
+    const expected = { lastWebhookAt: new Date(webhook.received_at), lastSuccessAt: new Date(webhook.processed_at) };
+    expect((await activity()).get(conn.id)).toEqual(expected);
+    await retention().archive();
+    expect(await ctx.db.query(`SELECT 1 FROM inbound_events WHERE connection_id = $1`, [conn.id])).toEqual([]);
+    expect((await activity()).get(conn.id)).toEqual(expected);
   });
 });

@@ -36,8 +36,9 @@ export interface ConsoleKeyRow {
 /**
  * The console's own reads, which the REST API has no route for: overview counts, the per-minute chart, each
  * connection's last activity, an account's API keys, a resource's LOS channels. Every method takes the
- * signed-in principal's Tenant and filters by its account. Counts and activity read the queue table, which
- * holds what is in line and the last EVENT_ARCHIVE_AFTER_MINUTES of finished events (not the archive).
+ * signed-in principal's Tenant and filters by its account. Counts and the chart read the queue table, which
+ * holds what is in line and the last EVENT_ARCHIVE_AFTER_MINUTES of finished events; a connection's last
+ * activity falls back to the archive.
  */
 @Injectable()
 export class ConsoleReadRepository {
@@ -92,6 +93,24 @@ export class ConsoleReadRepository {
       [connectionIds, tenant.accountId],
     );
     for (const r of rows) out.set(r.connection_id, { lastWebhookAt: r.last_webhook, lastSuccessAt: r.last_success });
+    // Older activity is in the archive: the newest matching event of each connection still missing a value,
+    // one backward probe of ix_inbound_events_archive_connection_seq per partition.
+    const missing = connectionIds.filter((id) => !out.get(id)?.lastWebhookAt || !out.get(id)?.lastSuccessAt);
+    if (missing.length === 0) return out;
+    const archived: Array<{ id: string; last_webhook: Date | null; last_success: Date | null }> = await this.dataSource.query(
+      `SELECT c.id,
+              (SELECT a.received_at FROM inbound_events_archive a WHERE a.connection_id = c.id AND a.event_type NOT IN ('resync', 'resync.item')
+                ORDER BY a.seq DESC LIMIT 1) AS last_webhook,
+              (SELECT a.processed_at FROM inbound_events_archive a WHERE a.connection_id = c.id AND a.status = 'done'
+                ORDER BY a.seq DESC LIMIT 1) AS last_success
+         FROM unnest($1::uuid[]) AS c(id)
+        WHERE $2::uuid IS NULL OR c.id IN (SELECT k.id FROM connections k WHERE k.account_id = $2::uuid)`,
+      [missing, tenant.accountId],
+    );
+    for (const r of archived) {
+      const hot = out.get(r.id);
+      out.set(r.id, { lastWebhookAt: hot?.lastWebhookAt ?? r.last_webhook, lastSuccessAt: hot?.lastSuccessAt ?? r.last_success });
+    }
     return out;
   }
 

@@ -79,7 +79,7 @@ const overview = `${PAGE}
   <div class="card<%= it.stats.held ? ' warn' : '' %>"><div class="n" id="count-held"><%= it.stats.held %></div><div class="l">held</div></div>
   <div class="card<%= it.stats.dead ? ' bad' : '' %>"><div class="n" id="count-dead"><%= it.stats.dead %></div><div class="l">dead</div></div>
   <div class="card"><div class="n" id="oldest-pending"><%= it.h.age(it.stats.oldestPendingSeconds) %></div><div class="l">lag: age of the oldest waiting event</div></div>
-  <div class="card"><div class="n"><%= it.stats.total %></div><div class="l">events kept</div></div>
+  <div class="card"><div class="n"><%= it.stats.total %></div><div class="l">events in the queue (in line, and recently finished)</div></div>
 </div>
 <h2>Events by status</h2>
 <table id="by-status"><tr><% it.statuses.forEach(function (s) { %><th class="num"><%~ include('@statusBadge', { s: s }) %></th><% }) %></tr>
