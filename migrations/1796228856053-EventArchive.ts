@@ -65,30 +65,32 @@ BEGIN
 END
 $fn$;
 
--- Moves done / ignored events received before p_before (of at most p_limit of them, with the rest of their items'
--- such events) into the archive, each item under its row lock; items intake holds now wait for the next call.
--- The number moved.
+-- Moves the oldest p_limit done / ignored events received before p_before into the archive, each item under its
+-- row lock; items intake holds now wait for the next call. The number moved.
 CREATE FUNCTION isq_archive(p_before timestamptz, p_limit int) RETURNS int LANGUAGE plpgsql
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $fn$
 DECLARE
+  ids uuid[];
   candidates text[];
   ks text[];
   n int;
 BEGIN
   PERFORM isq_archive_partition((now() AT TIME ZONE 'UTC')::date);
-  candidates := ARRAY(SELECT DISTINCT c.partition_key FROM (
-    SELECT e.partition_key FROM inbound_events e
-     WHERE e.received_at < p_before AND e.status IN ('done', 'ignored') ORDER BY e.received_at LIMIT p_limit) c);
-  IF cardinality(candidates) = 0 THEN RETURN 0; END IF;
+  ids := ARRAY(SELECT e.id FROM inbound_events e
+                WHERE e.received_at < p_before AND e.status IN ('done', 'ignored') ORDER BY e.received_at LIMIT p_limit);
+  IF cardinality(ids) = 0 THEN RETURN 0; END IF;
+  candidates := ARRAY(SELECT DISTINCT e.partition_key FROM inbound_events e WHERE e.id = ANY(ids));
   -- An idle item's row may be gone (deleteIdleItems): its events are moved under a new one, as intake would make.
   INSERT INTO event_partitions (key) SELECT unnest(candidates) ON CONFLICT (key) DO NOTHING;
   ks := ARRAY(SELECT p.key FROM event_partitions p WHERE p.key = ANY(candidates) ORDER BY p.key FOR NO KEY UPDATE SKIP LOCKED);
   IF cardinality(ks) = 0 THEN RETURN 0; END IF;
+  -- The status again, in this statement's snapshot, taken after the locks: a replay (which locks the item too)
+  -- that committed meanwhile has made the event pending.
   WITH moved AS (
     DELETE FROM inbound_events e
-     WHERE e.partition_key = ANY(ks) AND e.received_at < p_before AND e.status IN ('done', 'ignored')
+     WHERE e.id = ANY(ids) AND e.partition_key = ANY(ks) AND e.status IN ('done', 'ignored')
     RETURNING e.*)
   INSERT INTO inbound_events_archive SELECT m.*, now() FROM moved m;
   GET DIAGNOSTICS n = ROW_COUNT;

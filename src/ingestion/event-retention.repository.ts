@@ -23,7 +23,7 @@ export class EventRetentionRepository {
     for (;;) {
       const { rows } = await this.pool.query<{ n: number }>(`SELECT isq_archive($1, $2) AS n`, [cutoff, batch]);
       total += rows[0].n;
-      // Fewer than a batch: what is left is in items intake holds now (the next round takes them) or nothing.
+      // Fewer than a batch: nothing left, or what is left is in items intake holds now (the next round takes it).
       if (rows[0].n < batch) return total;
     }
   }
