@@ -20,7 +20,7 @@ export type EventStatus = (typeof EVENT_STATUSES)[number];
 @Index('ix_inbound_events_received', ['receivedAt'])
 export class InboundEventEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
-  @Column({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS' }) seq: string;
+  @Column({ type: 'bigint', generated: 'identity', generatedIdentity: 'BY DEFAULT' }) seq: string;
   @Column({ type: 'varchar', length: 16 }) provider: string;
   @Column({ name: 'connection_id', type: 'uuid', nullable: true }) connectionId: string | null;
   @Column({ name: 'event_type', type: 'varchar', length: 100 }) eventType: string;
