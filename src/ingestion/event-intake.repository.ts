@@ -71,12 +71,12 @@ export class EventIntakeRepository {
       const e = es[i];
       const b = params.length;
       params.push(ids[i], e.provider, e.connectionId, e.eventType.slice(0, 100), e.idempotencyKey ?? null, e.coalesceKey ?? null,
-        key, e.priority, JSON.stringify(e.payload), e.rawBody ?? null, JSON.stringify(e.headers ?? {}), e.requestId ?? null);
-      return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $${b + 4}, 'pending', $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}::smallint, $${b + 9}::jsonb, $${b + 10}::bytea, $${b + 11}::jsonb, now(), $${b + 12})`;
+        key, e.priority, JSON.stringify(e.payload), JSON.stringify(e.headers ?? {}), e.requestId ?? null);
+      return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $${b + 4}, 'pending', $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}::smallint, $${b + 9}::jsonb, $${b + 10}::jsonb, now(), $${b + 11})`;
     });
     const { rows } = await this.pool.query<{ id: string }>(
       `INSERT INTO inbound_events (id, provider, connection_id, event_type, status, idempotency_key, coalesce_key,
-                                   partition_key, priority, payload, raw, headers, next_attempt_at, request_id)
+                                   partition_key, priority, payload, headers, next_attempt_at, request_id)
        VALUES ${tuples.join(', ')}
        ON CONFLICT DO NOTHING
        RETURNING id`,

@@ -15,8 +15,8 @@ export interface IntakeEnvelope {
   idempotencyKey?: string;
   /** Same key while the earlier event is still pending → `coalesced` (hash of the body). */
   coalesceKey?: string;
+  /** The body as parsed; no raw copy is stored (no provider's signature is checked again after intake). */
   payload: Record<string, unknown>;
-  rawBody?: Buffer;
   headers?: Record<string, string>;
   /** The x-request-id of the webhook's request (set by intake), carried into the worker's log lines. */
   requestId?: string;

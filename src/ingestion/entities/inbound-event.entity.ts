@@ -30,6 +30,7 @@ export class InboundEventEntity {
   @Column({ name: 'partition_key', type: 'varchar', length: 500 }) partitionKey: string;
   @Column({ type: 'smallint', default: 5 }) priority: number;
   @Column({ type: 'jsonb' }) payload: Record<string, unknown>;
+  /** Raw bodies of events stored by earlier versions; nothing writes it now (payload is the body). */
   @Column({ type: 'bytea', nullable: true }) raw: Buffer | null;
   @Column({ type: 'jsonb' }) headers: Record<string, string>;
   @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' }) receivedAt: Date;

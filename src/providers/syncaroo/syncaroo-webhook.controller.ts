@@ -63,7 +63,6 @@ export class SyncarooWebhookController {
       partitionKey: syncarooItemKey(w.connectionId, w.metaData.syncarooId),
       priority: CRITICAL.has(w.metaData.attributeType) ? PRIORITY.critical : PRIORITY.normal,
       coalesceKey: sha256Hex(raw),
-      // No raw copy: the hash is verified above and nothing checks it again; payload is the body.
       payload: body as Record<string, unknown>,
     });
   }
