@@ -65,6 +65,21 @@ describe('event archive and retention', () => {
     expect(done.map((e) => e.id).filter((id) => [oldDone, recentDone].includes(id))).toEqual([recentDone, oldDone]);
   });
 
+  it('the archive holds finished events only, so a query for events in line (the admin list by status) leaves it out', async () => {
+    await ctx.db.query(`SELECT isq_archive_partition((now() AT TIME ZONE 'UTC')::date)`);
+    const refused = await ctx.db.query(
+      `INSERT INTO inbound_events_archive (id, seq, provider, event_type, status, partition_key, priority, payload, headers, received_at, attempts, archived_at)
+       VALUES ($1, nextval('inbound_events_seq_seq'), 'syncaroo', 't', 'held', 'p-held', 5, '{}', '{}', now(), 0, now())`, [randomUUID()])
+      .then(() => 'stored', (e: { code?: string }) => e.code);
+    expect(refused).toBe('23514');
+    // The listing's own predicate shape, with its parameters bound as the repository sends them.
+    const plan = async (status: string) => ((await ctx.db.query(
+      `EXPLAIN SELECT e.id FROM inbound_events_all e WHERE ($1::text IS NULL OR e.status = $1) ORDER BY e.seq DESC LIMIT 101`, [status])) as Array<{ 'QUERY PLAN': string }>)
+      .map((r) => r['QUERY PLAN']).join('\n');
+    for (const status of ['pending', 'held', 'dead', 'failed', 'processing']) expect(await plan(status)).not.toMatch(/inbound_events_archive/);
+    expect(await plan('done')).toMatch(/inbound_events_archive/);
+  });
+
   it('drops the archive days older than EVENT_RETENTION_DAYS whole, keeps younger ones, and deletes settled hold causes', async () => {
     const archivedAgo = async (days: number) => {
       await ctx.db.query(`SELECT isq_archive_partition(((now() - make_interval(days => $1)) AT TIME ZONE 'UTC')::date)`, [days]);
