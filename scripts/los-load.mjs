@@ -248,7 +248,7 @@ try {
     const feed = !FEED_AB || n % 2 === 0 ? 'on' : 'off';
     if (FEED_AB) {
       for (const t of ['trg_changes_los_insert', 'trg_changes_los_update', 'trg_changes_los_delete']) {
-        await sql.query(`ALTER TABLE los_rows ${feed === 'on' ? 'ENABLE' : 'DISABLE'} TRIGGER ${t}`);
+        await sql.query(`ALTER TABLE los_days ${feed === 'on' ? 'ENABLE' : 'DISABLE'} TRIGGER ${t}`);
       }
     }
     let bytes = 0;
@@ -306,7 +306,7 @@ try {
   }
 
   // ---- GET /los on the loaded rows, quiet ----
-  await sql.query('ANALYZE los_rows');
+  await sql.query('ANALYZE los_days');
   for (let i = 0; i < 20; i++) await (await fetch(`${base}/los?${shapes[i % shapes.length]()}`, { headers: readH })).arrayBuffer();
   const timings = [];
   const byShape = shapes.map(() => []);

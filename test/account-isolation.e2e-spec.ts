@@ -7,6 +7,7 @@ import {
 } from './support/accounts-fixtures';
 import { READ_TOKEN, startTestApp, TestContext } from './support/test-app';
 import { waitFor } from './support/wait-for';
+import { insertLosCellsSql } from './support/los-cells';
 
 /**
  * CONTRACT.md section 8: an account-scoped credential sees and changes its own account's data only. Two
@@ -74,9 +75,10 @@ describe('account isolation (section 8)', () => {
     );
     await ctx.db.query(
       // As the dataset writer does: the rows carry their listing's account.
-      `INSERT INTO los_rows (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, updated_at, account_id)
-       SELECT $1, 'web', date '2027-04-01' + d, 2, $2::varchar, $3, 3, 199.5, 'EUR', '2026-02-02T00:00:00Z', (SELECT account_id FROM locations WHERE id = $2::varchar)
-         FROM generate_series(0, 2) d`,
+      insertLosCellsSql(`SELECT $1::varchar AS resource_id, 'web' AS channel, date '2027-04-01' + d AS arrival_date, 2 AS length_of_stay,
+              $2::varchar AS location_id, $3::uuid AS connection_id, 3 AS units_available, 199.5 AS price, 'EUR' AS currency,
+              '2026-02-02T00:00:00Z'::timestamptz AS updated_at, (SELECT account_id FROM locations WHERE id = $2::varchar) AS account_id
+         FROM generate_series(0, 2) d`),
       [r, locationId, connectionId],
     );
   }

@@ -192,8 +192,8 @@ describe('change feed (section 10)', () => {
     expect(read.items.map((i) => [i.op, i.resourceId, i.data])).toEqual([
       ['upsert', 'cf-los-b', { channel: 'web', arrivalFrom: '2027-05-03', arrivalTo: '2027-05-09' }],
     ]);
-    // Every cell of the dataset changes currency (one UPDATE of 3,360 rows): one upsert per resource, no delete.
-    await ctx.db.query(`UPDATE los_rows SET currency = 'USD' WHERE location_id = $1`, [loc]);
+    // Every cell of the dataset changes currency (one UPDATE of its days): one upsert per resource, no delete.
+    await ctx.db.query(`UPDATE los_days SET currency = 'USD' WHERE location_id = $1`, [loc]);
     read = await readAll(read.cursor);
     expect(read.items.map((i) => [i.op, i.resourceId])).toEqual([['upsert', 'cf-los-a'], ['upsert', 'cf-los-b']]);
     // The next dataset lists only product a: b's cells are deleted.

@@ -6,6 +6,7 @@ import { IntakeService } from '../src/ingestion/intake.service';
 import { WebhookReceiver } from './fakes/webhook-receiver.server';
 import { ADMIN_TOKEN, startTestApp, TestContext } from './support/test-app';
 import { waitFor } from './support/wait-for';
+import { insertLosCellsSql } from './support/los-cells';
 
 /**
  * The web console (CONTRACT 11): HTTP-level checks with supertest, then a real Chromium driven step by step
@@ -655,9 +656,9 @@ describe('console (CONTRACT 11)', () => {
       `INSERT INTO availability_windows (resource_id, connection_id, starts_at, ends_at)
        VALUES ('console-room-1', $1, '2027-03-01T07:00:00Z', '2027-03-01T19:00:00Z')`, [connectionId]);
     await ctx.db.query(
-      `INSERT INTO los_rows (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, account_id)
-       SELECT 'console-room-1', 'web', date '2027-04-01' + d, n, $1::varchar, $2, CASE WHEN (d + n) % 6 = 0 THEN 0 ELSE 3 END, 199.5 * n - d, 'EUR',
-              (SELECT account_id FROM locations WHERE id = $1::varchar)
-         FROM generate_series(0, 9) d, generate_series(1, 7) n`, [locationId, connectionId]);
+      insertLosCellsSql(`SELECT 'console-room-1'::varchar AS resource_id, 'web' AS channel, date '2027-04-01' + d AS arrival_date, n AS length_of_stay,
+              $1::varchar AS location_id, $2::uuid AS connection_id, CASE WHEN (d + n) % 6 = 0 THEN 0 ELSE 3 END AS units_available,
+              199.5 * n - d AS price, 'EUR' AS currency, now() AS updated_at, (SELECT account_id FROM locations WHERE id = $1::varchar) AS account_id
+         FROM generate_series(0, 9) d, generate_series(1, 7) n`), [locationId, connectionId]);
   }
 });

@@ -1,4 +1,5 @@
 import { startTestApp, TestContext } from './support/test-app';
+import { insertLosCellsSql } from './support/los-cells';
 
 type Json = Record<string, any>;
 
@@ -327,15 +328,15 @@ describe('inventory read API', () => {
     beforeAll(async () => {
       // r_lodge / r_cabin at rd-resort: 2 channels x 5 dates x 3 lengths; one more resort row elsewhere.
       await ctx.db.query(
-        `INSERT INTO los_rows (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, updated_at)
-         SELECT r, c, date '2022-04-01' + d, s, 'rd-resort', $1, (d + s) % 4, CASE WHEN r = 'r_cabin' THEN NULL ELSE 100 + d * 10 + s + 0.5 END,
-                CASE WHEN r = 'r_cabin' THEN NULL ELSE 'EUR' END, '2026-02-02T00:00:00Z'
-           FROM unnest(ARRAY['r_lodge', 'r_cabin']) r, unnest(ARRAY['dc_jdy39', 'web']) c, generate_series(0, 4) d, generate_series(1, 3) s`,
+        insertLosCellsSql(`SELECT r AS resource_id, c AS channel, date '2022-04-01' + d AS arrival_date, s AS length_of_stay, 'rd-resort' AS location_id,
+                $1::uuid AS connection_id, (d + s) % 4 AS units_available, CASE WHEN r = 'r_cabin' THEN NULL ELSE 100 + d * 10 + s + 0.5 END AS price,
+                CASE WHEN r = 'r_cabin' THEN NULL ELSE 'EUR' END AS currency, '2026-02-02T00:00:00Z'::timestamptz AS updated_at, NULL::uuid AS account_id
+           FROM unnest(ARRAY['r_lodge', 'r_cabin']) r, unnest(ARRAY['dc_jdy39', 'web']) c, generate_series(0, 4) d, generate_series(1, 3) s`),
         [strat.id],
       );
       await ctx.db.query(
-        `INSERT INTO los_rows (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency)
-         VALUES ('r_other', 'web', '2022-04-01', 7, 'rd-elsewhere', $1, 9, 500, 'EUR')`,
+        insertLosCellsSql(`SELECT 'r_other' AS resource_id, 'web' AS channel, date '2022-04-01' AS arrival_date, 7 AS length_of_stay, 'rd-elsewhere' AS location_id,
+                $1::uuid AS connection_id, 9 AS units_available, 500 AS price, 'EUR' AS currency, now() AS updated_at, NULL::uuid AS account_id`),
         [strat.id],
       );
     });

@@ -115,6 +115,30 @@ describe('stratech: LOS datasets and partials', () => {
     expect(resource.body).toMatchObject({ type: 'accommodation', name: 'Forest lodge 4p', provider: 'stratech', externalId: 'prod_46fphyv', locationId: p.locationId });
   });
 
+  it('a partial moves updatedAt of the cells it changed only; the other stays of that day keep theirs (cells are stored by day)', async () => {
+    const p = await park('org_cell_times');
+    expect((await load(p.org, p.resort, 'dc_cells', 'k1', {
+      lodge: [cell('2022-05-01', 1, 5, 100), cell('2022-05-01', 2, 5, 190), cell('2022-05-01', 3, 5, 270), cell('2022-05-02', 1, 5, 100)],
+    })).status).toBe('done');
+    const times = async () => Object.fromEntries((await ctx.reader.get(`/los?locationId=${p.locationId}&channel=dc_cells`).expect(200)).body.items
+      .map((i: { arrivalDate: string; lengthOfStay: number; updatedAt: string; unitsAvailable: number }) => [`${i.arrivalDate}/${i.lengthOfStay}`, [i.updatedAt, i.unitsAvailable]]));
+    const loaded = await times();
+    const partial = async (los: number, units: number) => expect((await kit.settle(await kit.send(kit.losUpdated(p.org, p.resort, 'dc_cells', 'k1', [
+      { productId: 'lodge', losPriceAvailability: [{ arrivalDate: '2022-05-01', lengthOfStay: los, unitsAvailable: units }, { arrivalDate: '2022-05-01', lengthOfStay: 1, unitsAvailable: 5 }] },
+    ])))).status).toBe('done');
+    await partial(2, 4); // stay 1 is listed with its own value: not a change
+    const first = await times();
+    expect(first['2022-05-01/2']).toEqual([expect.any(String), 4]);
+    expect(first['2022-05-01/2'][0] > loaded['2022-05-01/2'][0]).toBe(true);
+    for (const k of ['2022-05-01/1', '2022-05-01/3', '2022-05-02/1']) expect(first[k]).toEqual(loaded[k]);
+    await partial(3, 0);
+    const second = await times();
+    expect(second['2022-05-01/3'][0] > first['2022-05-01/2'][0]).toBe(true);
+    expect(second['2022-05-01/2']).toEqual(first['2022-05-01/2']);
+    expect(second['2022-05-01/1']).toEqual(loaded['2022-05-01/1']);
+    expect(second['2022-05-01/3'][1]).toBe(0);
+  });
+
   it('arrivalDate keeps its own calendar date end to end (offsets never shift it through UTC)', async () => {
     const p = await park('org_dates');
     expect((await load(p.org, p.resort, 'dc_1', 'k1', {

@@ -22,9 +22,11 @@ export async function seedReadData(pgc, scale) {
   await pgc.query(`INSERT INTO bookings (resource_id, connection_id, provider, external_id, starts_at, ends_at, status)
     SELECT 'R' || (g % $2::int + 1), '${CONNECTION_ID}', 'syncaroo', 'b' || g, timestamptz '2026-01-01' + (g % 8760 || ' hours')::interval, timestamptz '2026-01-01' + (g % 8760 + 1 || ' hours')::interval, 'confirmed'
     FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`, [1000000 / scale, 100000 / scale]);
-  await pgc.query(`INSERT INTO los_rows (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, dataset_key)
-    SELECT 'R' || (g / 5000 + 1), 'ch1', date '2026-01-01' + (g / 14 % 365), g % 14 + 1, 'L' || ((g / 5000 + 1) % 1000 + 1), '${CONNECTION_ID}', g % 7, 100 + g % 50, 'EUR', 'k'
-    FROM generate_series(0, $1::int - 1) g ON CONFLICT DO NOTHING`, [1000000 / scale]);
+  // LOS cells g = 14 k + s are stored as day rows k (stays 1 … 14): resource g / 5000 + 1, arrival k % 365.
+  await pgc.query(`INSERT INTO los_days (resource_id, channel, arrival_date, location_id, connection_id, units, prices, currency, dataset_key)
+    SELECT 'R' || (14 * k / 5000 + 1), 'ch1', date '2026-01-01' + (k % 365), 'L' || ((14 * k / 5000 + 1) % 1000 + 1), '${CONNECTION_ID}',
+           ARRAY(SELECT (14 * k + s) % 7 FROM generate_series(0, 13) s ORDER BY s), ARRAY(SELECT 100 + (14 * k + s) % 50 FROM generate_series(0, 13) s ORDER BY s), 'EUR', 'k'
+    FROM generate_series(0, $1::int / 14 - 1) k ON CONFLICT DO NOTHING`, [1000000 / scale]);
   await pgc.query(`SET session_replication_role = DEFAULT`);
   // The accounts: 10 locations each. The one connection maps locations of every account, so it stays account-less.
   await pgc.query(`INSERT INTO accounts (id, name, external_id)

@@ -144,7 +144,7 @@ export class ConsoleReadRepository {
   /** The LOS channels of a resource in a listing of the tenant's account. */
   async losChannels(tenant: Tenant, resourceId: string): Promise<string[]> {
     const rows: Array<{ channel: string }> = await this.dataSource.query(
-      `SELECT DISTINCT channel FROM los_rows
+      `SELECT DISTINCT channel FROM los_days
         WHERE resource_id = $1 AND ($2::uuid IS NULL OR location_id IN (SELECT id FROM locations WHERE account_id = $2::uuid))
         ORDER BY channel LIMIT 50`,
       [resourceId, tenant.accountId],

@@ -19,7 +19,7 @@ import { AvailabilityWindowEntity } from '../inventory/entities/availability-win
 import { BookingEntity } from '../inventory/entities/booking.entity';
 import { LocationEntity } from '../inventory/entities/location.entity';
 import { LosDatasetEntity } from '../inventory/entities/los-dataset.entity';
-import { LosRowEntity } from '../inventory/entities/los-row.entity';
+import { LosDayEntity } from '../inventory/entities/los-day.entity';
 import { RateEntity } from '../inventory/entities/rate.entity';
 import { ResourceEntity } from '../inventory/entities/resource.entity';
 
@@ -31,7 +31,7 @@ export const ENTITIES = [
   ResourceEntity,
   BookingEntity,
   AvailabilityWindowEntity,
-  LosRowEntity,
+  LosDayEntity,
   LosDatasetEntity,
   InboundEventEntity,
   EventPartitionEntity,

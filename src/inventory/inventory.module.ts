@@ -4,7 +4,7 @@ import { AvailabilityWindowEntity } from './entities/availability-window.entity'
 import { BookingEntity } from './entities/booking.entity';
 import { LocationEntity } from './entities/location.entity';
 import { LosDatasetEntity } from './entities/los-dataset.entity';
-import { LosRowEntity } from './entities/los-row.entity';
+import { LosDayEntity } from './entities/los-day.entity';
 import { ResourceEntity } from './entities/resource.entity';
 import { AvailabilityRepository } from './availability.repository';
 import { BookingsRepository } from './bookings.repository';
@@ -16,7 +16,7 @@ import { InventoryQueryRepository } from './inventory-query.repository';
 import { LocationsReadController, LosReadController, ResourcesReadController } from './inventory-read.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([LocationEntity, ResourceEntity, BookingEntity, AvailabilityWindowEntity, LosRowEntity, LosDatasetEntity])],
+  imports: [TypeOrmModule.forFeature([LocationEntity, ResourceEntity, BookingEntity, AvailabilityWindowEntity, LosDayEntity, LosDatasetEntity])],
   controllers: [LocationsReadController, ResourcesReadController, LosReadController],
   providers: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository, RatesRepository, InventoryQueryRepository],
   exports: [LocationsRepository, ResourcesRepository, BookingsRepository, AvailabilityRepository, LosRepository, RatesRepository, InventoryQueryRepository],

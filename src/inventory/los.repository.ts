@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
+import { numberArrayLiteral, patchLosDay, StoredLosDay, timeArrayLiteral, toLosDays } from './los-days.mapper';
 
 export interface LosCell {
   resourceId: string;
@@ -58,15 +59,6 @@ function textArray(values: ReadonlyArray<string>): string {
   }
   return `${out}}`;
 }
-function numberArray(values: ReadonlyArray<number | null>): string {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (i > 0) out += ',';
-    out += v === null || v === undefined ? 'NULL' : String(v);
-  }
-  return `${out}}`;
-}
 
 /** A value in COPY's text format: backslash, tab, newline and carriage return escaped; null is \N. */
 function copyText(v: string | null): string {
@@ -74,17 +66,18 @@ function copyText(v: string | null): string {
   return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : v;
 }
 
-const COLUMNS = 'resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, price, currency, dataset_key, account_id';
+const COLUMNS = 'resource_id, channel, arrival_date, location_id, connection_id, units, prices, currency, dataset_key, account_id';
 
 /**
- * Writes one dataset's rows into `los_rows` in the caller's transaction, in statements of CHUNK rows. The
+ * Writes one dataset's cells into `los_days` (a row per product and arrival date) in the caller's transaction, in
+ * statements of about CHUNK cells. The
  * writer's statements run one after another on the transaction's connection (node-postgres wants one query at
  * a time per client), but `add` does not wait for them: it builds the next chunk while PostgreSQL writes the
  * previous one, and waits only before sending, so at most one chunk is in flight and one more is built. An
  * error surfaces from the next `add`, `settle` or `finish`; the caller then rolls back.
  */
 export class LosDatasetWriter {
-  /** Rows sent so far. */
+  /** Cells sent so far. */
   rows = 0;
   /** Time the caller spent waiting for PostgreSQL to finish a statement before it could send the next (ms). */
   waitedMs = 0;
@@ -154,7 +147,7 @@ export class LosDatasetWriter {
   retireElsewhere(resourceIds: string[]): void {
     if (resourceIds.length === 0) return;
     void this.enqueue(() => this.client.query(
-      `DELETE FROM los_rows WHERE channel = $1 AND location_id <> $2 AND resource_id = ANY($3::varchar[])`,
+      `DELETE FROM los_days WHERE channel = $1 AND location_id <> $2 AND resource_id = ANY($3::varchar[])`,
       [this.target.channel, this.target.locationId, textArray(resourceIds)],
     )).catch(() => undefined);
   }
@@ -188,14 +181,14 @@ export class LosDatasetWriter {
   async setCurrency(currency: string | null): Promise<void> {
     await this.settle();
     if (currency === this.target.currency) return;
-    await this.m.query(`UPDATE los_rows SET currency = $3 WHERE location_id = $1 AND channel = $2`, [this.target.locationId, this.target.channel, currency]);
+    await this.m.query(`UPDATE los_days SET currency = $3 WHERE location_id = $1 AND channel = $2`, [this.target.locationId, this.target.channel, currency]);
   }
 
   /** A product's rows were written under another resource id (a concurrent dataset created the product first). */
   async moveRows(fromResourceId: string, toResourceId: string): Promise<void> {
     await this.settle();
     await this.m.query(
-      `UPDATE los_rows SET resource_id = $4 WHERE location_id = $1 AND channel = $2 AND resource_id = $3`,
+      `UPDATE los_days SET resource_id = $4 WHERE location_id = $1 AND channel = $2 AND resource_id = $3`,
       [this.target.locationId, this.target.channel, fromResourceId, toResourceId],
     );
   }
@@ -220,21 +213,20 @@ export class LosDatasetWriter {
     }
   }
 
-  /** One product's rows in COPY's text format. */
+  /** One product's days in COPY's text format (array literals hold only digits, dots, signs, commas and NULL). */
   private copyRows(r: LosProductRows): string {
     const { head, copy, tail } = this.constants;
     const rid = copyText(r.resourceId) + head;
     let out = '';
-    for (let i = 0; i < r.arrivalDates.length; i++) {
-      const p = r.prices[i];
-      out += `${rid}${r.arrivalDates[i]}\t${r.lengthsOfStay[i]}${copy}${r.units[i]}\t${p === null ? '\\N' : p}${tail}`;
+    for (const day of toLosDays(r)) {
+      out += `${rid}${day.arrivalDate}${copy}${numberArrayLiteral(day.units)}\t${numberArrayLiteral(day.prices)}${tail}`;
     }
     return out;
   }
 
   private copy(parts: string[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const stream = this.client.query(copyFrom(`COPY los_rows (${COLUMNS}) FROM STDIN`));
+      const stream = this.client.query(copyFrom(`COPY los_days (${COLUMNS}) FROM STDIN`));
       stream.on('error', reject);
       stream.on('finish', () => resolve());
       for (const part of parts) stream.write(part);
@@ -245,20 +237,18 @@ export class LosDatasetWriter {
   private insertParams(batch: LosProductRows[]): unknown[] {
     const r: string[] = [];
     const a: string[] = [];
-    const l: number[] = [];
-    const u: number[] = [];
-    const p: Array<number | null> = [];
+    const u: string[] = [];
+    const p: string[] = [];
     for (const rows of batch) {
-      for (let i = 0; i < rows.arrivalDates.length; i++) {
+      for (const day of toLosDays(rows)) {
         r.push(rows.resourceId);
-        a.push(rows.arrivalDates[i]);
-        l.push(rows.lengthsOfStay[i]);
-        u.push(rows.units[i]);
-        p.push(rows.prices[i]);
+        a.push(day.arrivalDate);
+        u.push(numberArrayLiteral(day.units));
+        p.push(numberArrayLiteral(day.prices));
       }
     }
     const t = this.target;
-    return [textArray(r), textArray(a), numberArray(l), numberArray(u), t.channel, t.locationId, t.connectionId, t.currency, t.datasetKey, numberArray(p), this.accountId];
+    return [textArray(r), textArray(a), textArray(u), textArray(p), t.channel, t.locationId, t.connectionId, t.currency, t.datasetKey, this.accountId];
   }
 
 }
@@ -274,14 +264,19 @@ function slice(r: LosProductRows, from: number, to: number): LosProductRows {
   };
 }
 
-const INSERT_SQL = `INSERT INTO los_rows (${COLUMNS}, updated_at)
-  SELECT r, $5, a, l, $6, $7, u, p, $8, $9, $11::uuid, now()
-    FROM unnest($1::varchar[], $2::date[], $3::smallint[], $4::int[], $10::numeric[]) AS t(r, a, l, u, p)`;
+const INSERT_SQL = `INSERT INTO los_days AS l (${COLUMNS}, updated_at)
+  SELECT r, $5, a, $6, $7, u::int[], p::numeric[], $8, $9, $10::uuid, now()
+    FROM unnest($1::varchar[], $2::date[], $3::text[], $4::text[]) AS t(r, a, u, p)`;
 
+// A product listed twice: the day it wrote earlier in this transaction takes the later listing's cells, keeps its
+// other ones (so every cell of the day has this transaction's time).
+const STAYS = 'generate_series(1, greatest(cardinality(l.units), cardinality(EXCLUDED.units))) n';
 const UPSERT_SQL = `${INSERT_SQL}
-  ON CONFLICT (resource_id, channel, arrival_date, length_of_stay) DO UPDATE SET
-    location_id = EXCLUDED.location_id, connection_id = EXCLUDED.connection_id, units_available = EXCLUDED.units_available,
-    price = EXCLUDED.price, currency = EXCLUDED.currency, dataset_key = EXCLUDED.dataset_key, account_id = EXCLUDED.account_id, updated_at = now()`;
+  ON CONFLICT (resource_id, channel, arrival_date) DO UPDATE SET
+    location_id = EXCLUDED.location_id, connection_id = EXCLUDED.connection_id,
+    units = array(SELECT coalesce(EXCLUDED.units[n], l.units[n]) FROM ${STAYS} ORDER BY n),
+    prices = array(SELECT CASE WHEN EXCLUDED.units[n] IS NOT NULL THEN EXCLUDED.prices[n] ELSE l.prices[n] END FROM ${STAYS} ORDER BY n),
+    currency = EXCLUDED.currency, dataset_key = EXCLUDED.dataset_key, account_id = EXCLUDED.account_id, updated_at = now(), cell_updated_at = NULL`;
 
 @Injectable()
 export class LosRepository {
@@ -305,7 +300,7 @@ export class LosRepository {
     const client = (await m.queryRunner.connect()) as PoolClient;
     // Share-locked: the listing cannot change account (claim, release) while its rows are written with this one.
     const [location] = await m.query(`SELECT account_id FROM locations WHERE id = $1 FOR SHARE`, [target.locationId]);
-    await m.query(`DELETE FROM los_rows WHERE channel = $2 AND location_id = $1`, [target.locationId, target.channel]);
+    await m.query(`DELETE FROM los_days WHERE channel = $2 AND location_id = $1`, [target.locationId, target.channel]);
     return new LosDatasetWriter(m, client, target, mode, location?.account_id ?? null);
   }
 
@@ -332,10 +327,10 @@ export class LosRepository {
   /**
    * Unmapping: this connection's LOS rows and loaded datasets in the location are deleted, in the caller's
    * transaction, so the next connection mapped there starts clean (its first partials are not "stale" against
-   * the old dataset key, and its dataset load finds nothing of the old connection to replace).
+   * the old dataset key, and its dataset load finds nothing of the old connection to replace). `rows` counts days.
    */
   async retireConnectionInLocation(connectionId: string, locationId: string, manager: EntityManager): Promise<{ rows: number; datasets: number }> {
-    const rows = await manager.query(`DELETE FROM los_rows WHERE location_id = $1 AND connection_id = $2`, [locationId, connectionId]);
+    const rows = await manager.query(`DELETE FROM los_days WHERE location_id = $1 AND connection_id = $2`, [locationId, connectionId]);
     const datasets = await manager.query(`DELETE FROM los_datasets WHERE location_id = $1 AND connection_id = $2`, [locationId, connectionId]);
     return { rows: (rows as [unknown[], number])[1], datasets: (datasets as [unknown[], number])[1] };
   }
@@ -350,18 +345,48 @@ export class LosRepository {
     cells: LosUnitsPatch[],
   ): Promise<number> {
     if (cells.length === 0) return 0;
-    const rows: unknown[] = await m.query(
-      `WITH location AS (SELECT account_id FROM locations WHERE id = $6 FOR SHARE)
-       INSERT INTO los_rows AS l (resource_id, channel, arrival_date, length_of_stay, location_id, connection_id, units_available, account_id, updated_at)
-       SELECT r, $5, a, los, $6, $7, u, (SELECT account_id FROM location), now()
-         FROM unnest($1::varchar[], $2::date[], $3::smallint[], $4::int[]) AS t(r, a, los, u)
-       ON CONFLICT (resource_id, channel, arrival_date, length_of_stay) DO UPDATE SET
-         units_available = EXCLUDED.units_available, updated_at = now()
-       WHERE l.units_available IS DISTINCT FROM EXCLUDED.units_available
-       RETURNING 1`,
-      [cells.map((c) => c.resourceId), cells.map((c) => c.arrivalDate), cells.map((c) => c.lengthOfStay), cells.map((c) => c.unitsAvailable),
-        target.channel, target.locationId, target.connectionId],
+    const days = new Map<string, { resourceId: string; arrivalDate: string; cells: LosUnitsPatch[] }>();
+    for (const c of cells) {
+      const key = `${c.resourceId}\u0000${c.arrivalDate}`;
+      let d = days.get(key);
+      if (!d) days.set(key, (d = { resourceId: c.resourceId, arrivalDate: c.arrivalDate, cells: [] }));
+      d.cells.push(c);
+    }
+    const list = [...days.values()];
+    // The location first, as a dataset load and an account move take it: then the days, read, merged here and
+    // written back whole.
+    const [location] = await m.query(`SELECT account_id FROM locations WHERE id = $1 FOR SHARE`, [target.locationId]);
+    const stored: Array<{ resource_id: string; day: string; units: Array<number | null>; updated: string; cell_times: Array<string | null> | null }> = await m.query(
+      `SELECT resource_id, to_char(arrival_date, 'YYYY-MM-DD') AS day, units, updated_at::text AS updated, cell_updated_at::text[] AS cell_times
+         FROM los_days
+        WHERE channel = $1 AND (resource_id, arrival_date) IN (SELECT * FROM unnest($2::varchar[], $3::date[]))
+        ORDER BY resource_id, arrival_date
+          FOR UPDATE`,
+      [target.channel, list.map((d) => d.resourceId), list.map((d) => d.arrivalDate)],
     );
-    return rows.length;
+    const byKey = new Map<string, StoredLosDay>(stored.map((r) => [`${r.resource_id}\u0000${r.day}`, { units: r.units, updatedAt: r.updated, cellUpdatedAt: r.cell_times }]));
+    const r: string[] = [];
+    const a: string[] = [];
+    const u: string[] = [];
+    const t: Array<string | null> = [];
+    let changed = 0;
+    for (const [key, d] of days) {
+      const patch = patchLosDay(byKey.get(key) ?? null, d.cells);
+      if (!patch) continue;
+      changed += patch.changed;
+      r.push(d.resourceId);
+      a.push(d.arrivalDate);
+      u.push(numberArrayLiteral(patch.units));
+      t.push(patch.cellUpdatedAt && timeArrayLiteral(patch.cellUpdatedAt));
+    }
+    if (r.length === 0) return 0;
+    await m.query(
+      `INSERT INTO los_days AS l (resource_id, channel, arrival_date, location_id, connection_id, units, prices, account_id, updated_at, cell_updated_at)
+       SELECT r, $5, a, $6, $7, u::int[], '{}', $8::uuid, now(), t::timestamptz[]
+         FROM unnest($1::varchar[], $2::date[], $3::text[], $4::text[]) AS x(r, a, u, t)
+       ON CONFLICT (resource_id, channel, arrival_date) DO UPDATE SET units = EXCLUDED.units, cell_updated_at = EXCLUDED.cell_updated_at`,
+      [r, a, u, t, target.channel, target.locationId, target.connectionId, location?.account_id ?? null],
+    );
+    return changed;
   }
 }
