@@ -36,7 +36,7 @@ interface LosTarget {
 export const MAX_CONCURRENT_DATASETS = 2;
 
 /** While a dataset streams in, the event loop is given back at least this often (ms), so reads stay served. */
-const YIELD_EVERY_MS = 4;
+const YIELD_EVERY_MS = 1;
 
 /** A counting semaphore whose waiters give up when their handler is aborted. */
 export class Slots {
@@ -258,7 +258,7 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     const locationId = t.mapping.locationId;
     // Unmapped during the fetch: the dataset must not land there. The retry holds it (resort not mapped).
     if (!(await this.connections.holdsMapping(connectionId, locationId, m))) throw new RetryableError('the resort was unmapped meanwhile');
-    // The connection's products, so that a product's rows can be written as soon as it is parsed (los_rows has
+    // The connection's products, so that a product's rows can be written as soon as it is parsed (los_days has
     // no foreign key: its resource is upserted alongside, in the same transaction).
     const known = new Map((await m.getRepository(ResourceEntity).find({
       select: { id: true, externalId: true, name: true },

@@ -58,6 +58,19 @@ describe('stratech mapper: products and cells', () => {
     expect(cells).toEqual([{ resourceId: 'r-p1', arrivalDate: '2022-04-01', lengthOfStay: 1, unitsAvailable: 2, price: 2 }]);
   });
 
+  it('a repeated cell is found in and out of order: ascending cells, then one going back, then a repeat of a cell before it', () => {
+    const c = (arrivalDate: string, lengthOfStay: number, unitsAvailable: number) => ({ arrivalDate, lengthOfStay, unitsAvailable, price: unitsAvailable * 10 });
+    const dates = new ArrivalDates();
+    const first = toProductCells({ productId: 'p1', losPriceAvailability: [c('2022-04-01', 1, 1), c('2022-04-01', 2, 2), c('2022-04-02', 1, 3)] }, 0, dates);
+    expect(first.arrivalDates).toHaveLength(3);
+    // The next product's columns start at the last one's size; fewer cells leave no holes.
+    const p = toProductCells({ productId: 'p2', losPriceAvailability: [
+      c('2022-04-02', 3, 4), c('2022-04-01', 5, 5), c('2022-04-02', 3, 6), c('2022-04-01', 5, 7),
+    ] }, 1, dates);
+    expect([p.arrivalDates, p.lengthsOfStay, p.units, p.prices]).toEqual([['2022-04-02', '2022-04-01'], [3, 5], [6, 7], [60, 70]]);
+    expect(Object.keys(p.units)).toEqual(['0', '1']);
+  });
+
   it.each([
     [{ products: null }, 'products'],
     [{ products: [{ productId: '', losPriceAvailability: [] }] }, 'productId'],

@@ -134,6 +134,14 @@ export class ArrivalDates {
     this.lastIndex = i;
     return i;
   }
+
+  /** Cells of the product mapped before: the next one's columns start at that size (they are usually alike). */
+  lastProductCells = 0;
+
+  /** The number of a calendar date already seen. */
+  numberOf(date: string): number {
+    return this.byCalendarDate.get(date)!;
+  }
 }
 
 /** One product entry of a dataset, mapped: its cells as columns, each (arrivalDate, lengthOfStay) once. */
@@ -148,13 +156,29 @@ export interface ProductCells {
 
 /** The cells of one product entry as they are checked, one by one: columns, a cell listed twice kept once. */
 class CellColumns {
-  readonly arrivalDates: string[] = [];
-  readonly lengthsOfStay: number[] = [];
-  readonly units: number[] = [];
-  readonly prices: Array<number | null> = [];
-  private readonly seen = new Map<number, number>();
+  // Allocated at the previous product's size, not grown from empty: the copies growing leaves behind live as long as
+  // the product is read, so they were promoted, and a dataset's worth of them raised the heap ~75 MB before a full GC.
+  readonly arrivalDates: string[];
+  readonly lengthsOfStay: number[];
+  readonly units: number[];
+  readonly prices: Array<number | null>;
+  private n = 0;
+  /**
+   * Where each (date, stay) is, built only once the cells stop coming in strictly ascending (date number, stay)
+   * order: in order, a cell cannot repeat one before it, and a dataset of a million ordered cells builds no map
+   * (each product's map outlived the young generation: ~100 MB of promoted garbage per dataset).
+   */
+  private seen: Map<number, number> | null = null;
+  private lastKey = -1;
 
-  constructor(private readonly where: string, private readonly dates: ArrivalDates) {}
+  constructor(private readonly where: string, private readonly dates: ArrivalDates) {
+    // new Array(n) keeps fast elements below 100,000 (V8's kInitialMaxFastElementArray).
+    const size = Math.min(dates.lastProductCells, 65_536);
+    this.arrivalDates = new Array<string>(size);
+    this.lengthsOfStay = new Array<number>(size);
+    this.units = new Array<number>(size);
+    this.prices = new Array<number | null>(size);
+  }
 
   /** Cell `j` (its fields as JSON.parse gives them); throws StratechMappingError for a bad one. The last of a repeated cell wins, in the first one's place. */
   add(j: number, arrivalDate: unknown, lengthOfStay: unknown, unitsAvailable: unknown, price: unknown): void {
@@ -169,17 +193,31 @@ class CellColumns {
     }
     const p = priceOf(price, at);
     const key = d * (SMALLINT_MAX + 1) + lengthOfStay;
+    if (this.seen === null) {
+      if (key > this.lastKey) {
+        this.lastKey = key;
+        this.append(this.dates.dates[d], lengthOfStay, unitsAvailable, p);
+        return;
+      }
+      this.seen = new Map();
+      for (let i = 0; i < this.n; i++) this.seen.set(this.dates.numberOf(this.arrivalDates[i]) * (SMALLINT_MAX + 1) + this.lengthsOfStay[i], i);
+    }
     const earlier = this.seen.get(key);
     if (earlier === undefined) {
-      this.seen.set(key, this.arrivalDates.length);
-      this.arrivalDates.push(this.dates.dates[d]);
-      this.lengthsOfStay.push(lengthOfStay);
-      this.units.push(unitsAvailable);
-      this.prices.push(p);
+      this.seen.set(key, this.n);
+      this.append(this.dates.dates[d], lengthOfStay, unitsAvailable, p);
     } else {
       this.units[earlier] = unitsAvailable;
       this.prices[earlier] = p;
     }
+  }
+
+  private append(date: string, lengthOfStay: number, units: number, price: number | null): void {
+    const i = this.n++;
+    this.arrivalDates[i] = date;
+    this.lengthsOfStay[i] = lengthOfStay;
+    this.units[i] = units;
+    this.prices[i] = price;
   }
 
   notAnObject(j: number): StratechMappingError {
@@ -187,6 +225,8 @@ class CellColumns {
   }
 
   product(externalId: string, name: unknown): ProductCells {
+    for (const column of [this.arrivalDates, this.lengthsOfStay, this.units, this.prices]) column.length = this.n;
+    this.dates.lastProductCells = this.n;
     return { externalId, name: boundedText(name, 500), arrivalDates: this.arrivalDates, lengthsOfStay: this.lengthsOfStay, units: this.units, prices: this.prices };
   }
 }
