@@ -14,13 +14,14 @@ import { ResourceEntity } from '../../inventory/entities/resource.entity';
 import { LosDatasetWriter, LosRepository } from '../../inventory/los.repository';
 import { generateResourceId } from '../../inventory/resource-id';
 import { ResourcesRepository } from '../../inventory/resources.repository';
+import { DatasetScalars, LosParseThread } from './los-parse.thread';
 import { LosDatasetBody, StratechApiClient, StratechGrantRejectedError } from './stratech-api.client';
 import { hashCode, StratechCredentials, StratechTokenStore } from './stratech-token.store';
 import {
   CodeCreatedData, LosCreatedData, LosUpdatedData, RevokedData, STRATECH_EVENTS, validateEventData,
 } from './stratech-webhook.validator';
 import {
-  LosDatasetReader, NOT_A_SCALAR, ProductCells, productsOf, StratechMappingError, toAccommodation, toUnitPatches,
+  NOT_A_SCALAR, ProductCells, productsOf, StratechMappingError, toAccommodation, toUnitPatches,
 } from './stratech.mapper';
 
 interface LosTarget {
@@ -35,8 +36,8 @@ interface LosTarget {
  */
 export const MAX_CONCURRENT_DATASETS = 2;
 
-/** While a dataset streams in, the event loop is given back at least this often (ms), so reads stay served. */
-const YIELD_EVERY_MS = 1;
+/** Chunks of a dataset handed to its parser thread and not answered yet: the parser works while products are written. */
+const CHUNKS_AHEAD = 4;
 
 /** A counting semaphore whose waiters give up when their handler is aborted. */
 export class Slots {
@@ -264,7 +265,7 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
       select: { id: true, externalId: true, name: true },
       where: { provider: 'stratech', connectionId },
     })).map((r) => [r.externalId, r]));
-    const reader = new LosDatasetReader();
+    const parser = new LosParseThread();
     /** productId → the resource id its rows are written under. */
     const ids = new Map<string, string>();
     /** Products created here: a concurrent dataset (another channel) may have created one first. */
@@ -272,9 +273,9 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     let writer: LosDatasetWriter | null = null;
 
     const product = async (cells: ProductCells) => {
-      this.checkScalars(reader, data);
+      this.checkScalars(parser.scalars, data);
       writer ??= await this.los.openDataset(m, {
-        locationId, channel: data.channelReference, connectionId, datasetKey: data.key, currency: currencyOf(reader.scalars.currency),
+        locationId, channel: data.channelReference, connectionId, datasetKey: data.key, currency: currencyOf(parser.scalars.currency),
       });
       let id = ids.get(cells.externalId);
       const relisted = id !== undefined;
@@ -294,24 +295,30 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
     };
 
     try {
-      let lastYield = performance.now();
-      for await (const chunk of body.chunks()) {
-        for (const cells of reader.push(chunk)) await product(cells);
-        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          lastYield = performance.now();
+      // Chunks go to the parser thread without waiting for their products; at most CHUNKS_AHEAD are unanswered.
+      const ahead: Array<Promise<ProductCells[]>> = [];
+      const takeAnswers = async (keep: number) => {
+        while (ahead.length > keep) {
+          for (const cells of await ahead.shift()!) await product(cells);
           if (signal?.aborted) throw new RetryableError('Stratech LOS dataset: the handler timed out while loading');
         }
+      };
+      for await (const chunk of body.chunks()) {
+        ahead.push(parser.push(chunk));
+        await takeAnswers(CHUNKS_AHEAD - 1);
       }
-      for (const cells of reader.end()) await product(cells);
+      ahead.push(parser.end());
+      await takeAnswers(0);
       // Scalars after the products (or a dataset without any) are checked here, still before the commit.
-      this.checkScalars(reader, data);
+      this.checkScalars(parser.scalars, data);
     } catch (e) {
       // The statement in flight ends before the rollback is sent (one query at a time on the connection).
       await (writer as LosDatasetWriter | null)?.settle().catch(() => undefined);
       throw e;
+    } finally {
+      await parser.close();
     }
-    const currency = currencyOf(reader.scalars.currency);
+    const currency = currencyOf(parser.scalars.currency);
     const w: LosDatasetWriter = writer ?? await this.los.openDataset(m, { locationId, channel: data.channelReference, connectionId, datasetKey: data.key, currency });
     const rows = await w.finish();
     stats.dbWaitMs = Math.round(w.waitedMs);
@@ -326,8 +333,7 @@ export class StratechSyncHandler implements ProviderHandler, OnModuleInit {
   }
 
   /** The dataset's own key and references, where it has them, must be the event's; its currency a 3-letter code. */
-  private checkScalars(reader: LosDatasetReader, data: LosCreatedData): void {
-    const s = reader.scalars;
+  private checkScalars(s: DatasetScalars, data: LosCreatedData): void {
     const expected = { key: data.key, resortReference: data.resortReference, channelReference: data.channelReference } as const;
     for (const field of ['key', 'resortReference', 'channelReference'] as const) {
       const v = s[field];

@@ -443,6 +443,16 @@ export class LosDatasetReader {
   private entries = 0;
   private out: ProductCells[] = [];
 
+  /** The calendar dates of the cells read so far, numbered in the order first seen. */
+  get arrivalDates(): readonly string[] {
+    return this.dates.dates;
+  }
+
+  /** The number of a calendar date of a cell already read (its place in `arrivalDates`). */
+  dateNumber(date: string): number {
+    return this.dates.numberOf(date);
+  }
+
   /** The next bytes of the document → the `products` entries they complete, in document order. */
   push(chunk: Uint8Array | string): ProductCells[] {
     let text: string;
