@@ -3,7 +3,7 @@
 // Everything runs on this machine: embedded PostgreSQL in a temp dir, servers on 127.0.0.1, autocannon here.
 //
 // Smaller runs (all optional; `--quick` = 1/10 scale where a size is not given):
-//   BENCH_SECTIONS=intake,e2e,claims,processing,read,changes   which parts run (intake includes the drain)
+//   BENCH_SECTIONS=intake,e2e,claims,processing,read,changes,dataset   which parts run (intake includes the drain)
 //   BENCH_FEED_RATE=500  BENCH_FEED_READ=100000  BENCH_FEED_DELIVER=20000   (change feed: changes/s, feed read, delivery)
 //   BENCH_DURATION=10                                  seconds per intake round and of the steady 500/s run
 //   BENCH_CLAIM_BACKLOGS=100,10000,100000  BENCH_CLAIM_HOT=10000  BENCH_CLAIM_HOT_OTHERS=100
@@ -23,6 +23,7 @@ import pg from 'pg';
 import { ACCOUNTS, cannonTimed, cpuDelta, cpuSnapshot, createKey, keyVerificationCost, ownerOf, revocationDelay, seedReadData } from './bench/account-reads.mjs';
 import { benchChangeFeed, reportChangeFeed } from './bench/changes-feed.mjs';
 import { benchClaimCost, ensureHistory } from './bench/claim-cost.mjs';
+import { benchDatasetLoad, reportDatasetLoad } from './bench/dataset-load.mjs';
 import { dropBareTables, runAppProcessing, runBareProcessing, startProviderFake } from './bench/processing.mjs';
 
 const require = createRequire(import.meta.url);
@@ -31,8 +32,8 @@ const QUICK = process.argv.includes('--quick');
 const env = process.env;
 const int = (name, dflt) => (env[name] ? Number(env[name]) : dflt);
 const ints = (name, dflt) => (env[name] ? env[name].split(',').filter(Boolean).map(Number) : dflt);
-const SECTIONS = new Set((env.BENCH_SECTIONS ?? 'intake,e2e,claims,processing,read,changes').split(',').map((x) => x.trim()));
-for (const x of SECTIONS) if (!['intake', 'e2e', 'claims', 'processing', 'read', 'changes'].includes(x)) throw new Error(`BENCH_SECTIONS: unknown part ${x}`);
+const SECTIONS = new Set((env.BENCH_SECTIONS ?? 'intake,e2e,claims,processing,read,changes,dataset').split(',').map((x) => x.trim()));
+for (const x of SECTIONS) if (!['intake', 'e2e', 'claims', 'processing', 'read', 'changes', 'dataset'].includes(x)) throw new Error(`BENCH_SECTIONS: unknown part ${x}`);
 const DURATION = int('BENCH_DURATION', QUICK ? 5 : 10);
 const CLAIMS = {
   backlogs: ints('BENCH_CLAIM_BACKLOGS', QUICK ? [100, 1000, 10000] : [100, 10000, 100000]),
@@ -272,6 +273,8 @@ if (SECTIONS.has('changes')) {
 await admin.end();
 await db.stop();
 rmSync(root, { recursive: true, force: true });
+// Last, after the bench's own database is stopped: it runs its own (and its own server process).
+const dataset = SECTIONS.has('dataset') ? await benchDatasetLoad({ loads: QUICK ? 1 : 2, log }) : null;
 
 // ---- report ----
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
@@ -364,5 +367,6 @@ if (SECTIONS.has('read')) {
   }
 }
 if (feed) reportChangeFeed(feed, fmt);
+if (dataset) reportDatasetLoad(dataset, fmt);
 const mb = (x) => (Number.isFinite(x) ? `${x} MB` : 'not run');
 console.log(`\nPeak RSS (VmHWM): intake ${mb(intakeRss)}, worker ${mb(workerRss)}, intake+worker ${mb(bothRss)}, reader ${mb(readerRss)} (target ≤ 300 MB)`);
