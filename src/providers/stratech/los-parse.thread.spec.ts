@@ -91,3 +91,37 @@ describe('LosParseThread: a dataset parsed in a worker thread', () => {
     await expect(waiting).rejects.toThrow('closed');
   });
 });
+
+describe('LosParseThread: memory', () => {
+  it('a product with more cells than its heap takes fails the dataset as a mapping error; this process is untouched', async () => {
+    // 1,500 arrival dates × 400 stays = 600,000 cells in one product entry, ~40 MB of JSON; the thread gets 16 MB.
+    const parts: string[] = [];
+    for (let d = 0; d < 1500; d++) {
+      const date = new Date(Date.UTC(2027, 0, 1 + d)).toISOString().slice(0, 10);
+      for (let s = 1; s <= 400; s++) parts.push(`{"arrivalDate":"${date}","lengthOfStay":${s},"unitsAvailable":1,"price":${s}.5}`);
+    }
+    const json = Buffer.from(`{"products":[{"productId":"big","losPriceAvailability":[${parts.join(',')}]}]}`);
+    const parser = new LosParseThread({ maxHeapMb: 16 });
+    try {
+      const answers: Array<Promise<ProductCells[]>> = [];
+      for (let i = 0; i < json.length; i += 1 << 20) answers.push(parser.push(json.subarray(i, i + (1 << 20))));
+      answers.push(parser.end());
+      const all = Promise.all(answers);
+      await expect(all).rejects.toBeInstanceOf(StratechMappingError);
+      await expect(all).rejects.toThrow("a product of the dataset holds more cells than the parser's 16 MB can take");
+    } finally {
+      await parser.close();
+    }
+    // The same document parses with the default heap.
+    const ok = new LosParseThread();
+    try {
+      const answers: Array<Promise<ProductCells[]>> = [];
+      for (let i = 0; i < json.length; i += 1 << 20) answers.push(ok.push(json.subarray(i, i + (1 << 20))));
+      answers.push(ok.end());
+      const products = (await Promise.all(answers)).flat();
+      expect(products.map((p) => [p.externalId, p.units.length])).toEqual([['big', 600_000]]);
+    } finally {
+      await ok.close();
+    }
+  }, 60_000);
+});

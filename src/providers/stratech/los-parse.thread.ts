@@ -29,13 +29,21 @@ export type LosParseReply =
  * The worker's script: the compiled one beside this file, or, when the server runs from its TypeScript sources
  * (tests, which start it through SWC), those sources through the same SWC hook.
  */
-function startWorker(): Worker {
+function startWorker(maxHeapMb: number): Worker {
+  const options = { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } };
   const compiled = join(__dirname, 'los-parse.worker.js');
-  if (existsSync(compiled)) return new Worker(compiled);
+  if (existsSync(compiled)) return new Worker(compiled, options);
   const hook = resolve(__dirname, '..', '..', '..', 'test', 'support', 'swc-register.cjs');
   const source = join(__dirname, 'los-parse.worker.ts');
-  return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(source)});`, { eval: true });
+  return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(source)});`, { ...options, eval: true });
 }
+
+/**
+ * The parser thread's heap: it holds one product's cells at a time (a year × 28 stays is ~10,000 cells, well under
+ * 1 MB), so this bounds only a document built to exhaust memory — one product with millions of cells — which then
+ * fails the load, not the process.
+ */
+export const LOS_PARSER_HEAP_MB = 128;
 
 /**
  * One dataset document parsed in a worker thread (stream-json's tokenizer and `LosDatasetReader`), so a load costs
@@ -52,10 +60,14 @@ export class LosParseThread {
   private failure: Error | null = null;
   private closed = false;
 
-  constructor() {
-    this.worker = startWorker();
+  constructor(options: { maxHeapMb?: number } = {}) {
+    const maxHeapMb = options.maxHeapMb ?? LOS_PARSER_HEAP_MB;
+    this.worker = startWorker(maxHeapMb);
     this.worker.on('message', (m: LosParseReply) => this.answer(m));
-    this.worker.on('error', () => this.fail(new Error('the dataset parser thread failed')));
+    this.worker.on('error', (e: Error & { code?: string }) => this.fail(e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+      // The same document would exhaust it again: a mapping error, so the event is dead at once, not retried.
+      ? new StratechMappingError(`a product of the dataset holds more cells than the parser's ${maxHeapMb} MB can take`)
+      : new Error('the dataset parser thread failed')));
     this.worker.on('exit', () => {
       if (!this.closed) this.fail(new Error('the dataset parser thread stopped'));
     });
