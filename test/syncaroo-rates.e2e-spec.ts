@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { RatesRepository } from '../src/inventory/rates.repository';
 import { signSyncaroo, SyncarooFake, syncarooWebhook, WebhookSpec } from './fakes/syncaroo-fake.server';
 import { SyncarooPartnerClient } from './fakes/syncaroo-partner.client';
 import { startTestApp, TestContext } from './support/test-app';
@@ -128,6 +129,33 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     expect((await rates()).items).toEqual([]);
     await settled(await send({ connectionId: 555, locationId: '11980', syncarooId: RES, resourceId, apiUrl: url(resourcePath(RES)) }), 'done');
     expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([['shared-1', 10]]);
+  });
+
+  it('a rate written by a rates webhook while the resource\'s list is replaced: the next fetch of the same list still restores the list', async () => {
+    const repo = ctx.app.get(RatesRepository);
+    const owner = { provider: 'syncaroo', connectionId: conn.id as string, resourceId };
+    const rate = (externalId: string, price: number) => ({ externalId, name: null, price, currency: 'EUR', unit: 'day' as const });
+    const storedHash = async () => (await ctx.db.query(`SELECT rates_hash FROM resources WHERE id = $1`, [resourceId]))[0].rates_hash as string | null;
+    await repo.replaceForResource(owner, [rate('lr-a', 10)]);
+    const list = [rate('lr-a', 10), rate('lr-b', 20)];
+    const qr = ctx.db.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.startTransaction();
+      const [{ pid }] = await qr.query('SELECT pg_backend_pid() AS pid');
+      // The rates webhook's write of lr-b (another price), still open while the resource JSON's list is written.
+      await repo.upsert(owner, rate('lr-b', 5), qr.manager);
+      const replacing = repo.replaceForResource(owner, list, await storedHash());
+      await waitFor(async () => (await ctx.db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`, [pid])).length > 0);
+      await qr.commitTransaction();
+      await replacing;
+    } finally {
+      await qr.release();
+    }
+    // The same list fetched again (the resource JSON unchanged): the rates end as it says, whichever write came first.
+    await repo.replaceForResource(owner, list, await storedHash());
+    expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([['lr-a', 10], ['lr-b', 20]]);
   });
 
   it('two resources of one connection each keep their own rate without an id (the seed\'s {period, price})', async () => {

@@ -54,13 +54,31 @@ const REPLACE_RATES_SQL = `
 const CLEAR_HASHES = (resourceIds: string) =>
   `UPDATE resources SET rates_hash = NULL WHERE id IN (${resourceIds}) AND rates_hash IS NOT NULL`;
 
+/**
+ * Every rate write of a connection takes this transaction-scoped advisory lock first (first key: 'rate'), so each one
+ * reads the rates as the one before it committed them. Without it a list replacement whose snapshot missed a rate
+ * written meanwhile (INSERT … ON CONFLICT DO NOTHING skips it) recorded the list's hash over a rate the list does
+ * not have, and the next fetch of the same list skipped the write. Rates move between the resources of a connection,
+ * so the lock is the connection's, not a resource's; rate writes are rare and short (a statement each).
+ */
+const RATES_LOCK_SQL = `SELECT pg_advisory_xact_lock(1918989413, hashtext($1 || ':' || $2))`;
+
 /** Rates of resources; updated_at moves only on a real change (the change feed carries pricing). */
 @Injectable()
 export class RatesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async upsert(owner: { provider: string; connectionId: string; resourceId: string }, rate: RateWrite, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.query(
+  /** `write` under the connection's rates lock: in the caller's transaction when it has one, else in its own. */
+  private async locked<T>(provider: string, connectionId: string, manager: EntityManager | undefined, write: (m: EntityManager) => Promise<T>): Promise<T> {
+    const run = async (m: EntityManager) => {
+      await m.query(RATES_LOCK_SQL, [provider, connectionId]);
+      return write(m);
+    };
+    return manager?.queryRunner?.isTransactionActive ? run(manager) : this.dataSource.transaction(run);
+  }
+
+  async upsert(owner: { provider: string; connectionId: string; resourceId: string }, rate: RateWrite, manager?: EntityManager): Promise<void> {
+    await this.locked(owner.provider, owner.connectionId, manager, (m) => m.query(
       `WITH before AS (SELECT resource_id FROM rates WHERE provider = $1 AND connection_id = $2 AND external_id = $3),
        written AS (
          INSERT INTO rates (provider, connection_id, external_id, resource_id, name, price, currency, unit, updated_at)
@@ -73,14 +91,14 @@ export class RatesRepository {
          RETURNING resource_id)
        ${CLEAR_HASHES('SELECT resource_id FROM written UNION ALL SELECT resource_id FROM before WHERE EXISTS (SELECT 1 FROM written)')}`,
       [owner.provider, owner.connectionId, rate.externalId, owner.resourceId, rate.name, rate.price, rate.currency, rate.unit],
-    );
+    ));
   }
 
-  async remove(provider: string, connectionId: string, externalId: string, manager: EntityManager = this.dataSource.manager): Promise<number> {
-    const [{ n }] = (await manager.query(
+  async remove(provider: string, connectionId: string, externalId: string, manager?: EntityManager): Promise<number> {
+    const [{ n }] = (await this.locked(provider, connectionId, manager, (m) => m.query(
       `WITH gone AS (DELETE FROM rates WHERE provider = $1 AND connection_id = $2 AND external_id = $3 RETURNING resource_id),
        cleared AS (${CLEAR_HASHES('SELECT resource_id FROM gone')})
-       SELECT count(*)::int AS n FROM gone`, [provider, connectionId, externalId])) as Array<{ n: number }>;
+       SELECT count(*)::int AS n FROM gone`, [provider, connectionId, externalId]))) as Array<{ n: number }>;
     return n;
   }
 
@@ -95,8 +113,21 @@ export class RatesRepository {
     if (hash === storedHash) return false;
     const values = [owner.provider, owner.connectionId, owner.resourceId, rates.map((r) => r.externalId), rates.map((r) => r.name),
       rates.map((r) => r.price), rates.map((r) => r.currency), rates.map((r) => r.unit), hash];
-    // Named: prepared once per pooled connection (parse and plan were half its database time).
-    await poolOf(this.dataSource).query({ name: 'rates-replace-for-resource', text: REPLACE_RATES_SQL, values });
+    const client = await poolOf(this.dataSource).connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query(RATES_LOCK_SQL, [owner.provider, owner.connectionId]);
+      // Named: prepared once per pooled connection (parse and plan were half its database time).
+      await client.query({ name: 'rates-replace-for-resource', text: REPLACE_RATES_SQL, values });
+      await client.query('COMMIT');
+    } catch (e) {
+      // A connection that cannot even roll back is closed, not given back to the pool.
+      await client.query('ROLLBACK').catch((r: Error) => (broken = r));
+      throw e;
+    } finally {
+      client.release(broken);
+    }
     return true;
   }
 }
