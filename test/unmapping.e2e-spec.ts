@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { addMessage, LockmeFake } from './fakes/lockme-fake.server';
 import { FakeLosDataset, StratechFake, StratechKit } from './fakes/stratech-fake.server';
 import { signSyncaroo, SyncarooFake, syncarooWebhook, WebhookSpec } from './fakes/syncaroo-fake.server';
@@ -190,5 +191,29 @@ describe('unmapping a location retires the connection’s data there', () => {
     expect(later.status).toBe('held');
     expect(later.lastError).toMatch(/not mapped/);
     expect((await resourcesIn(locationId)).map((r) => [r.id, r.status])).toEqual([['sy-r1', 'removed']]);
+  });
+
+  it('an unmapping that names a location mapped to another connection answers 404 at once, without waiting for that location\'s writes', async () => {
+    const owner = await ctx.newConnection();
+    const other = await ctx.newConnection();
+    const { locationId } = await ctx.newLocation(owner.id);
+    // A write of the owner's in that location, in flight: it holds the location's shared mapping lock.
+    const writer = new Client({ connectionString: ctx.databaseUrl });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      expect((await writer.query(`SELECT hold_mapping($1, $2::uuid) AS held`, [locationId, owner.id])).rows[0].held).toBe(true);
+      let status: number | null = null;
+      void ctx.admin.delete(`/admin/connections/${other.id}/locations/${locationId}`).then((r) => (status = r.status));
+      const waitsForTheLock = async () => (await ctx.db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`)).length > 0;
+      // Answered while the owner's write is still open; before, it queued for the location's exclusive lock first.
+      expect(await waitFor(async () => status ?? ((await waitsForTheLock()) ? 'waited for the lock' : null))).toBe(404);
+    } finally {
+      await writer.query('ROLLBACK').catch(() => undefined);
+      await writer.end();
+    }
+    // The owner's mapping is untouched.
+    expect((await ctx.admin.get(`/admin/connections/${owner.id}/locations`).expect(200)).body.items.map((m: { locationId: string }) => m.locationId)).toContain(locationId);
   });
 });

@@ -174,10 +174,13 @@ export class ConnectionsService {
    */
   async removeMapping(tenant: Tenant, connectionId: string, locationId: string): Promise<void> {
     await this.require(tenant, connectionId);
+    // A location this connection does not map is refused before its lock is asked for: queueing for it would hold
+    // up the writes of the connection (perhaps another account's) that does map it.
+    const mapped = async (m?: EntityManager) => (await this.repo.findMapping(locationId, m))?.connectionId === connectionId;
+    if (!(await mapped())) throw notFound('mapping of location', locationId);
     const retired = await this.repo.manager.transaction(async (m) => {
       await this.repo.lockMappingChange(locationId, m);
-      const mapping = await this.repo.findMapping(locationId, m);
-      if (!mapping || mapping.connectionId !== connectionId) throw notFound('mapping of location', locationId);
+      if (!(await mapped(m))) throw notFound('mapping of location', locationId);
       await m.getRepository(LocationMappingEntity).delete({ locationId, connectionId });
       await this.locations.clearOwner(locationId, connectionId, m);
       const resources = await this.resources.retireConnectionInLocation(connectionId, locationId, m);
