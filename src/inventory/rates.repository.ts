@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { sha256Hex } from '../common/crypto.util';
-import { poolOf } from '../database/leader-lock';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PoolClient } from 'pg';
 import type { RateUnit } from './entities/rate.entity';
 
 export interface RateWrite {
@@ -113,21 +113,12 @@ export class RatesRepository {
     if (hash === storedHash) return false;
     const values = [owner.provider, owner.connectionId, owner.resourceId, rates.map((r) => r.externalId), rates.map((r) => r.name),
       rates.map((r) => r.price), rates.map((r) => r.currency), rates.map((r) => r.unit), hash];
-    const client = await poolOf(this.dataSource).connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      await client.query(RATES_LOCK_SQL, [owner.provider, owner.connectionId]);
-      // Named: prepared once per pooled connection (parse and plan were half its database time).
+    await this.locked(owner.provider, owner.connectionId, undefined, async (m) => {
+      // Named, on the transaction's own connection: prepared once per pooled connection (parse and plan were half its
+      // database time).
+      const client = (await m.queryRunner!.connect()) as PoolClient;
       await client.query({ name: 'rates-replace-for-resource', text: REPLACE_RATES_SQL, values });
-      await client.query('COMMIT');
-    } catch (e) {
-      // A connection that cannot even roll back is closed, not given back to the pool.
-      await client.query('ROLLBACK').catch((r: Error) => (broken = r));
-      throw e;
-    } finally {
-      client.release(broken);
-    }
+    });
     return true;
   }
 }
