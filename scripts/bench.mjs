@@ -12,6 +12,7 @@
 //   BENCH_HISTORY_FIRST=1                      (that history is added before intake, e2e and drain run too, not only for the claims)
 //   BENCH_EVENTS=5000  BENCH_ITEMS=500  BENCH_ROUNDS=2  BENCH_CONCURRENCY=8   (processing with a provider fetch)
 //   BENCH_PROC_FEED_AB=1                                                 (processing also with the change-feed triggers off)
+//   BENCH_PGSS=1                                                         (processing: each loop's statements, pg_stat_statements)
 //   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"                (node options of every server process it starts)
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -61,7 +62,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted, p) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 
 log('starting embedded PostgreSQL');
-const db = await startEmbeddedDatabase(root, 'bench', () => {}, 'bench');
+const db = await startEmbeddedDatabase(root, 'bench', () => {}, 'bench',
+  env.BENCH_PGSS === '1' ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : []);
 const admin = new pg.Client({ connectionString: db.url });
 await admin.connect();
 
@@ -176,7 +178,7 @@ if (SECTIONS.has('claims')) {
   claimResults = await benchClaimCost(db.url, { ...CLAIMS, log });
 }
 
-let procResults = [], fakeStats = null;
+let procResults = [], procStatements = [], fakeStats = null;
 if (SECTIONS.has('processing')) {
   // ---- 5. processing with a provider fetch: the real worker + Syncaroo handler vs a bare pg loop, alternating ----
   const fake = await startProviderFake();
@@ -187,9 +189,21 @@ if (SECTIONS.has('processing')) {
     const { rows } = await admin.query(`SELECT tgname, tgrelid::regclass::text AS t FROM pg_trigger WHERE tgname LIKE 'trg_changes_%'`);
     for (const r of rows) await admin.query(`ALTER TABLE ${r.t} ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${r.tgname}`);
   };
+  // BENCH_PGSS=1: the statements of each loop, by execution time (pg_stat_statements, nested ones too).
+  const statements = async (run) => {
+    if (env.BENCH_PGSS !== '1') return run();
+    await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await admin.query('SELECT pg_stat_statements_reset()');
+    const r = await run();
+    const { rows } = await admin.query(
+      `SELECT calls::int, total_exec_time AS ms, toplevel, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS q
+         FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT 15`);
+    procStatements.push({ name: r.name, round: r.round, done: r.done, rows });
+    return r;
+  };
   for (let round = 1; round <= PROC.rounds; round++) {
-    procResults.push(await runBareProcessing(db.url, fake, { ...PROC, round, setup, log }));
-    procResults.push(await runAppProcessing(db.url, fake, deps, { ...PROC, round, webhookSecret: SECRET, setup, log }));
+    procResults.push(await statements(() => runBareProcessing(db.url, fake, { ...PROC, round, setup, log })));
+    procResults.push(await statements(() => runAppProcessing(db.url, fake, deps, { ...PROC, round, webhookSecret: SECRET, setup, log })));
     if (env.BENCH_PROC_FEED_AB === '1') {
       await feedTriggers(false);
       const r = await runAppProcessing(db.url, fake, deps, { ...PROC, round, webhookSecret: SECRET, setup, log });
@@ -335,6 +349,12 @@ if (SECTIONS.has('processing')) {
   const rss = procResults.filter((r) => r.rss !== null).map((r) => r.rss);
   console.log(`\ninventory-sync / bare = ${fmt(appEps / bareEps)} (${int0(appEps)} vs ${int0(bareEps)} events/s, mean of ${PROC.rounds} round${PROC.rounds > 1 ? 's' : ''}; goal ratio ≥ 0.7 and ≥ 1,000 events/s);`
     + ` fake answered ${fakeStats.gets} GETs, ${fakeStats.tokens} tokens, ${fakeStats.unauthorized} 401s; worker peak RSS ${Math.max(...rss)} MB`);
+  for (const s of procStatements) {
+    console.log(`\nStatements of "${s.name}", round ${s.round} (pg_stat_statements; "nested": run inside a function or trigger):`);
+    console.log('| calls | total ms | ms per event | nested | statement |');
+    console.log('|---|---|---|---|---|');
+    for (const x of s.rows) console.log(`| ${x.calls} | ${fmt(x.ms, 1)} | ${fmt(x.ms / s.done, 3)} | ${x.toplevel ? '' : 'nested'} | \`${x.q.replace(/\|/g, '\\|')}\` |`);
+  }
 }
 if (SECTIONS.has('read')) {
   console.log(`\nRead API (${100000 / SCALE} resources, ${1000000 / SCALE} bookings, ${1000000 / SCALE} LOS rows; 1000 locations over ${ACCOUNTS} accounts, L{n} → account n % ${ACCOUNTS}; 10 connections, ${QUICK ? 3 : 5} s a row after 1 s unreported warm-up of each):`);

