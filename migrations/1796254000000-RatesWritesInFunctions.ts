@@ -7,19 +7,24 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * trips through the worker's event loop: in the processing bench the 500 list replacements of one connection
  * waited 11.3 s on it in all (22 ms each), holding worker slots meanwhile. In a plpgsql function (VOLATILE)
  * each statement takes a fresh snapshot, so the write still sees every rate committed by the holder before it:
- * the reason the lock comes first (4c5c64d; test in syncaroo-rates). Written by hand:
- * TypeORM does not diff functions. The statements are RatesRepository's, unchanged.
+ * the reason the lock comes first (4c5c64d; test in syncaroo-rates). rates_replace and rates_upsert first hold the
+ * mapping of the resource's location to the connection (hold_mapping, migration MappingAdvisoryLocks), as the
+ * resource upsert does: after an unmapping committed they write nothing and answer false. Written by hand: TypeORM
+ * does not diff functions. The write statements are RatesRepository's, unchanged.
  */
 const CLEAR_HASHES = (resourceIds: string) =>
   `UPDATE resources SET rates_hash = NULL WHERE id IN (${resourceIds}) AND rates_hash IS NOT NULL`;
+
+const MAPPED = `IF NOT hold_mapping((SELECT location_id FROM resources WHERE id = p_resource), p_connection) THEN RETURN false; END IF;`;
 
 const LOCK = `PERFORM pg_advisory_xact_lock(1918989413, hashtext(p_provider || ':' || p_connection::text));`;
 
 const UP = [`
 CREATE FUNCTION rates_replace(p_provider varchar, p_connection uuid, p_resource varchar, p_ids varchar[], p_names varchar[],
                               p_prices numeric[], p_currencies varchar[], p_units varchar[], p_hash varchar)
- RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+ RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
+  ${MAPPED}
   ${LOCK}
   WITH t AS (
     SELECT * FROM unnest(p_ids, p_names, p_prices, p_currencies, p_units) AS t(e, n, p, c, u)),
@@ -40,11 +45,13 @@ BEGIN
   SELECT p_provider, p_connection, t.e, p_resource, t.n, t.p, t.c, t.u, now() FROM t
    WHERE NOT EXISTS (SELECT 1 FROM rates x WHERE x.provider = p_provider AND x.connection_id = p_connection AND x.external_id = t.e)
   ON CONFLICT (provider, connection_id, external_id) DO NOTHING;
+  RETURN true;
 END $$`, `
 CREATE FUNCTION rates_upsert(p_provider varchar, p_connection uuid, p_external varchar, p_resource varchar, p_name varchar,
                              p_price numeric, p_currency varchar, p_unit varchar)
- RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+ RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
+  ${MAPPED}
   ${LOCK}
   WITH before AS (SELECT resource_id FROM rates WHERE provider = p_provider AND connection_id = p_connection AND external_id = p_external),
   written AS (
@@ -57,6 +64,7 @@ BEGIN
           IS DISTINCT FROM (EXCLUDED.resource_id, EXCLUDED.name, EXCLUDED.price, EXCLUDED.currency, EXCLUDED.unit)
     RETURNING resource_id)
   ${CLEAR_HASHES('SELECT resource_id FROM written UNION ALL SELECT resource_id FROM before WHERE EXISTS (SELECT 1 FROM written)')};
+  RETURN true;
 END $$`, `
 CREATE FUNCTION rates_remove(p_provider varchar, p_connection uuid, p_external varchar)
  RETURNS int LANGUAGE plpgsql VOLATILE AS $$

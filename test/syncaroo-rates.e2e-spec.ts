@@ -265,4 +265,25 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     expect(await status()).toBe('held');
     expect(await ctx.db.query(`SELECT status FROM resources WHERE external_id = $1`, [sid])).toEqual([]);
   });
+
+  it('a rate write after its location was unmapped writes nothing (as a resource write), and the rates webhook is held', async () => {
+    const c = await ctx.newConnection({ provider: 'syncaroo', externalId: '997' });
+    await ctx.newLocation(c.id, { locationId: 'race-3' });
+    const sid = '61116c0bab789b6cc1fe0997';
+    fake.set(resourcePath(sid, 997), { id: sid, name: 'Room 997', type: 'meeting-room', capacity: 3 });
+    await settled(await send({ connectionId: 997, locationId: 'race-3', syncarooId: sid, apiUrl: url(resourcePath(sid, 997)) }), 'done');
+    const [{ id: rid }] = await ctx.db.query(`SELECT id FROM resources WHERE external_id = $1`, [sid]);
+    await ctx.admin.delete(`/admin/connections/${c.id}/locations/race-3`).expect(204);
+    // The handler checked the mapping before the unmapping committed; its writes come after.
+    const repo = ctx.app.get(RatesRepository);
+    const owner = { provider: 'syncaroo', connectionId: c.id as string, resourceId: rid as string };
+    const rate = (externalId: string, price: number) => ({ externalId, name: null, price, currency: 'EUR', unit: 'day' as const });
+    expect(await repo.upsert(owner, rate('late-1', 10))).toBe(false);
+    expect(await repo.replaceForResource(owner, [rate('late-2', 20)])).toBe(false);
+    expect(await ctx.db.query(`SELECT external_id FROM rates WHERE resource_id = $1`, [rid])).toEqual([]);
+    // Through the handler: a rates webhook of the unmapped location is held, nothing written.
+    fake.set(`${resourcePath(sid, 997)}/rates/late-3`, { id: 'late-3', unit: 'day', price: 30 });
+    await settled(await send({ connectionId: 997, locationId: 'race-3', syncarooId: 'late-3', resourceId: rid, attributeType: 'rates', apiUrl: url(`${resourcePath(sid, 997)}/rates/late-3`) }), 'held');
+    expect(await ctx.db.query(`SELECT external_id FROM rates WHERE resource_id = $1`, [rid])).toEqual([]);
+  });
 });

@@ -35,19 +35,24 @@ export function ratesHash(rates: RateWrite[]): string {
  * and records the list's hash on the resource in the same statement, so the hash never names a list that was not
  * written; a rate taken over from another resource clears that resource's hash (its list changed). No row is
  * locked when nothing differs. rates_upsert / rates_remove write one rate and clear the list hash of every
- * resource it was or is on.
+ * resource it was or is on. rates_replace and rates_upsert hold the resource location's mapping to the connection
+ * first, as the resource upsert does: after an unmapping committed nothing lands on its retired resources.
  */
-const REPLACE_RATES_SQL = `SELECT rates_replace($1, $2::uuid, $3, $4::varchar[], $5::varchar[], $6::numeric[], $7::varchar[], $8::varchar[], $9)`;
+const REPLACE_RATES_SQL = `SELECT rates_replace($1, $2::uuid, $3, $4::varchar[], $5::varchar[], $6::numeric[], $7::varchar[], $8::varchar[], $9) AS mapped`;
 
 /** Rates of resources; updated_at moves only on a real change (the change feed carries pricing). */
 @Injectable()
 export class RatesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** In the caller's transaction when given one (the lock is then held until it ends), else in its own. */
-  async upsert(owner: { provider: string; connectionId: string; resourceId: string }, rate: RateWrite, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource.manager).query(`SELECT rates_upsert($1, $2::uuid, $3, $4, $5, $6, $7, $8)`,
-      [owner.provider, owner.connectionId, rate.externalId, owner.resourceId, rate.name, rate.price, rate.currency, rate.unit]);
+  /**
+   * In the caller's transaction when given one (the locks are then held until it ends), else in its own. false: the
+   * resource's location is not (or no longer) mapped to the connection, nothing written.
+   */
+  async upsert(owner: { provider: string; connectionId: string; resourceId: string }, rate: RateWrite, manager?: EntityManager): Promise<boolean> {
+    const [{ mapped }] = (await (manager ?? this.dataSource.manager).query(`SELECT rates_upsert($1, $2::uuid, $3, $4, $5, $6, $7, $8) AS mapped`,
+      [owner.provider, owner.connectionId, rate.externalId, owner.resourceId, rate.name, rate.price, rate.currency, rate.unit])) as Array<{ mapped: boolean }>;
+    return mapped;
   }
 
   async remove(provider: string, connectionId: string, externalId: string, manager?: EntityManager): Promise<number> {
@@ -60,15 +65,16 @@ export class RatesRepository {
    * A resource JSON with a `rates` array: the resource's rates become exactly these, in one statement (its own
    * transaction), which also records the list's hash on the resource. `storedHash`, the hash the resource carried
    * when the event read it: an equal list was written by an earlier fetch and nothing changed it since (every
-   * other writer clears the hash), so there is nothing to do, not even a statement. Returns whether it wrote.
+   * other writer clears the hash), so there is nothing to do, not even a statement. false: the resource's location
+   * is not (or no longer) mapped to the connection, nothing written.
    */
   async replaceForResource(owner: { provider: string; connectionId: string; resourceId: string }, rates: RateWrite[], storedHash: string | null = null): Promise<boolean> {
     const hash = ratesHash(rates);
-    if (hash === storedHash) return false;
+    if (hash === storedHash) return true;
     const values = [owner.provider, owner.connectionId, owner.resourceId, rates.map((r) => r.externalId), rates.map((r) => r.name),
       rates.map((r) => r.price), rates.map((r) => r.currency), rates.map((r) => r.unit), hash];
     // Named: prepared once per pooled connection.
-    await poolOf(this.dataSource).query({ name: 'rates-replace-for-resource', text: REPLACE_RATES_SQL, values });
-    return true;
+    const { rows } = await poolOf(this.dataSource).query<{ mapped: boolean }>({ name: 'rates-replace-for-resource', text: REPLACE_RATES_SQL, values });
+    return rows[0].mapped;
   }
 }

@@ -139,7 +139,8 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     // stored attributes are bounded (a long list is cut from them).
     const rates = toRateList(data.details.rates, syncarooId);
     if (rates) {
-      await this.rates.replaceForResource({ provider: PROVIDER, connectionId: c.id, resourceId: savedId }, rates, known?.id === savedId ? known.ratesHash : null);
+      const mapped = await this.rates.replaceForResource({ provider: PROVIDER, connectionId: c.id, resourceId: savedId }, rates, known?.id === savedId ? known.ratesHash : null);
+      if (!mapped) throw new RetryableError('the location was unmapped meanwhile');
     }
     if (w.action === 'new' && w.actionCallback) {
       // After the commit: if this fails the event retries, finds the same row by externalId and calls back again.
@@ -162,7 +163,10 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     if (lookup.kind === 'none') throw new RetryableError('the resource of this rate is not synced yet');
     const rate = toRateUpsert(data, w.metaData.syncarooId);
     if (!rate) throw new PermanentError('the Syncaroo rate has no usable id or unit (hour, half-day, day, week, month)');
-    await this.rates.upsert({ provider: PROVIDER, connectionId: c.id, resourceId: lookup.row.id }, rate);
+    // Unmapped since the mapping was checked: nothing lands there. The retry holds it (location not mapped).
+    if (!(await this.rates.upsert({ provider: PROVIDER, connectionId: c.id, resourceId: lookup.row.id }, rate))) {
+      throw new RetryableError('the location was unmapped meanwhile');
+    }
     return done(c.id);
   }
 
