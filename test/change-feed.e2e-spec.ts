@@ -54,6 +54,9 @@ describe('change feed (section 10)', () => {
     return id;
   }
 
+  /** The location mapped to the test's connection, as a handler's writes need it (a row, no feed record of its own). */
+  const mapTo = (loc: string) => ctx.db.query(`INSERT INTO location_mappings (location_id, connection_id) VALUES ($1, $2)`, [loc, connectionId]);
+
   async function head(token = ADMIN_TOKEN): Promise<string> {
     const res = await as(token).get('/changes?cursor=latest').expect(200);
     expect(res.body).toEqual({ items: [], nextCursor: expect.any(String) });
@@ -92,6 +95,8 @@ describe('change feed (section 10)', () => {
     await availability.replaceForResource('cf-r1', connectionId, windows);
     await availability.replaceForResource('cf-r1', connectionId, windows); // identical
     const rates = ctx.app.get(RatesRepository);
+    // A rate is written only while its resource's location is mapped to the connection.
+    await mapTo(loc);
     const owner = { provider: 'syncaroo', connectionId, resourceId: 'cf-r1' };
     const rate = { externalId: 'cf-rate', name: 'Hourly', price: 25, currency: 'EUR', unit: 'hour' as const };
     await rates.upsert(owner, rate);
@@ -122,8 +127,9 @@ describe('change feed (section 10)', () => {
     const loc = await newLocation();
     await ctx.app.get(ResourcesRepository).upsertMany([resource('cf-mv-a', loc), resource('cf-mv-b', loc)]);
     const rates = ctx.app.get(RatesRepository);
+    await mapTo(loc);
     const rate = { externalId: 'cf-mv-rate', name: 'Day', price: 90, currency: 'EUR', unit: 'day' as const };
-    await rates.upsert({ provider: 'syncaroo', connectionId, resourceId: 'cf-mv-a' }, rate);
+    expect(await rates.upsert({ provider: 'syncaroo', connectionId, resourceId: 'cf-mv-a' }, rate)).toBe(true);
     const bookings = ctx.app.get(BookingsRepository);
     const b = { resourceId: 'cf-mv-a', connectionId, provider: 'syncaroo', externalId: 'cf-mv-b1', startsAt: new Date('2027-02-01T10:00:00Z'), endsAt: new Date('2027-02-01T11:00:00Z'), status: 'confirmed' as const, people: 1, price: 5, currency: 'EUR' };
     const { id: bookingId } = await bookings.upsert(b);
