@@ -350,7 +350,8 @@ if (SECTIONS.has('processing')) {
   console.log(`\ninventory-sync / bare = ${fmt(appEps / bareEps)} (${int0(appEps)} vs ${int0(bareEps)} events/s, mean of ${PROC.rounds} round${PROC.rounds > 1 ? 's' : ''}; goal ratio ≥ 0.7 and ≥ 1,000 events/s);`
     + ` fake answered ${fakeStats.gets} GETs, ${fakeStats.tokens} tokens, ${fakeStats.unauthorized} 401s; worker peak RSS ${Math.max(...rss)} MB`);
   for (const s of procStatements) {
-    console.log(`\nStatements of "${s.name}", round ${s.round} (pg_stat_statements; "nested": run inside a function or trigger):`);
+    console.log(`\nStatements of "${s.name}", round ${s.round} (pg_stat_statements; "nested": run inside a function or trigger;`
+      + ` the worker's rows include the intake of its webhooks, stored before the drain):`);
     console.log('| calls | total ms | ms per event | nested | statement |');
     console.log('|---|---|---|---|---|');
     for (const x of s.rows) console.log(`| ${x.calls} | ${fmt(x.ms, 1)} | ${fmt(x.ms / s.done, 3)} | ${x.toplevel ? '' : 'nested'} | \`${x.q.replace(/\|/g, '\\|')}\` |`);

@@ -281,9 +281,28 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     expect(await repo.upsert(owner, rate('late-1', 10))).toBe(false);
     expect(await repo.replaceForResource(owner, [rate('late-2', 20)])).toBe(false);
     expect(await ctx.db.query(`SELECT external_id FROM rates WHERE resource_id = $1`, [rid])).toEqual([]);
-    // Through the handler: a rates webhook of the unmapped location is held, nothing written.
+    // A rates webhook arriving after the unmapping is held by the handler's own check before any write.
     fake.set(`${resourcePath(sid, 997)}/rates/late-3`, { id: 'late-3', unit: 'day', price: 30 });
     await settled(await send({ connectionId: 997, locationId: 'race-3', syncarooId: 'late-3', resourceId: rid, attributeType: 'rates', apiUrl: url(`${resourcePath(sid, 997)}/rates/late-3`) }), 'held');
+    expect(await ctx.db.query(`SELECT external_id FROM rates WHERE resource_id = $1`, [rid])).toEqual([]);
+  });
+
+  it('an unmapping that commits while a rate fetch is in flight wins: the rate does not land, the event is held', async () => {
+    const c = await ctx.newConnection({ provider: 'syncaroo', externalId: '996' });
+    await ctx.newLocation(c.id, { locationId: 'race-4' });
+    const sid = '61116c0bab789b6cc1fe0996';
+    fake.set(resourcePath(sid, 996), { id: sid, name: 'Room 996', type: 'meeting-room', capacity: 3 });
+    await settled(await send({ connectionId: 996, locationId: 'race-4', syncarooId: sid, apiUrl: url(resourcePath(sid, 996)) }), 'done');
+    const [{ id: rid }] = await ctx.db.query(`SELECT id FROM resources WHERE external_id = $1`, [sid]);
+    const path = `${resourcePath(sid, 996)}/rates/in-flight`;
+    fake.set(path, { id: 'in-flight', unit: 'day', price: 40 });
+    const gate = fake.gate(path);
+    // The handler has checked the mapping and is fetching the rate when the unmapping commits.
+    const eventId = await send({ connectionId: 996, locationId: 'race-4', syncarooId: 'in-flight', resourceId: rid, attributeType: 'rates', apiUrl: url(path) });
+    await waitFor(async () => gate.waiting() > 0);
+    await ctx.admin.delete(`/admin/connections/${c.id}/locations/race-4`).expect(204);
+    gate.release();
+    await settled(eventId, 'held');
     expect(await ctx.db.query(`SELECT external_id FROM rates WHERE resource_id = $1`, [rid])).toEqual([]);
   });
 });

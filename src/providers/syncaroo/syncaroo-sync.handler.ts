@@ -25,6 +25,12 @@ import {
   mapResourceType, PROVIDER, RESYNC_ITEM_EVENT, syncarooItemKey, toBookingUpsert, toLocationDetails, toResourceUpsert, toWindows,
 } from './syncaroo.mapper';
 
+/**
+ * A write that found its location no longer mapped to the connection (it holds the mapping, so an unmapping that
+ * committed after the handler's check wins): retried, and the retry is held as not mapped.
+ */
+const unmappedMeanwhile = () => new RetryableError('the location was unmapped meanwhile');
+
 /** A resource a webhook refers to: ours, absent, or owned by another connection (never touched). */
 type ResourceLookup = { kind: 'own'; row: ResourceEntity } | { kind: 'none' } | { kind: 'foreign' };
 
@@ -128,7 +134,7 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     // Unmapped during the fetch: nothing lands there (the write holds the mapping's share lock). The retry holds it (location not mapped).
     const written = await this.resources.upsertHoldingMapping(
       toResourceUpsert({ id, locationId: w.locationId, connectionId: c.id, externalId: syncarooId, type: mapped }, data));
-    if (!written.mapped) throw new RetryableError('the location was unmapped meanwhile');
+    if (!written.mapped) throw unmappedMeanwhile();
     // The stored row's id (a concurrent resync may have created the row first, with its own id); read back
     // what is committed only when the write changed nothing and so returned no row.
     const savedId = written.id ?? (await this.resources.findByExternalId(PROVIDER, c.id, syncarooId))?.id;
@@ -140,7 +146,7 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     const rates = toRateList(data.details.rates, syncarooId);
     if (rates) {
       const mapped = await this.rates.replaceForResource({ provider: PROVIDER, connectionId: c.id, resourceId: savedId }, rates, known?.id === savedId ? known.ratesHash : null);
-      if (!mapped) throw new RetryableError('the location was unmapped meanwhile');
+      if (!mapped) throw unmappedMeanwhile();
     }
     if (w.action === 'new' && w.actionCallback) {
       // After the commit: if this fails the event retries, finds the same row by externalId and calls back again.
@@ -163,10 +169,7 @@ export class SyncarooSyncHandler implements ProviderHandler, OnModuleInit {
     if (lookup.kind === 'none') throw new RetryableError('the resource of this rate is not synced yet');
     const rate = toRateUpsert(data, w.metaData.syncarooId);
     if (!rate) throw new PermanentError('the Syncaroo rate has no usable id or unit (hour, half-day, day, week, month)');
-    // Unmapped since the mapping was checked: nothing lands there. The retry holds it (location not mapped).
-    if (!(await this.rates.upsert({ provider: PROVIDER, connectionId: c.id, resourceId: lookup.row.id }, rate))) {
-      throw new RetryableError('the location was unmapped meanwhile');
-    }
+    if (!(await this.rates.upsert({ provider: PROVIDER, connectionId: c.id, resourceId: lookup.row.id }, rate))) throw unmappedMeanwhile();
     return done(c.id);
   }
 
