@@ -266,17 +266,23 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     expect(await ctx.db.query(`SELECT status FROM resources WHERE external_id = $1`, [sid])).toEqual([]);
   });
 
-  it('a rate write after its location was unmapped writes nothing (as a resource write), and the rates webhook is held', async () => {
-    const c = await ctx.newConnection({ provider: 'syncaroo', externalId: '997' });
-    await ctx.newLocation(c.id, { locationId: 'race-3' });
-    const sid = '61116c0bab789b6cc1fe0997';
-    fake.set(resourcePath(sid, 997), { id: sid, name: 'Room 997', type: 'meeting-room', capacity: 3 });
-    await settled(await send({ connectionId: 997, locationId: 'race-3', syncarooId: sid, apiUrl: url(resourcePath(sid, 997)) }), 'done');
+  /** A new connection `cid` mapping `locationId`, with one resource synced there by its webhook. */
+  const syncedResource = async (cid: number, locationId: string) => {
+    const c = await ctx.newConnection({ provider: 'syncaroo', externalId: String(cid) });
+    await ctx.newLocation(c.id, { locationId });
+    const sid = `61116c0bab789b6cc1fe0${cid}`;
+    fake.set(resourcePath(sid, cid), { id: sid, name: `Room ${cid}`, type: 'meeting-room', capacity: 3 });
+    await settled(await send({ connectionId: cid, locationId, syncarooId: sid, apiUrl: url(resourcePath(sid, cid)) }), 'done');
     const [{ id: rid }] = await ctx.db.query(`SELECT id FROM resources WHERE external_id = $1`, [sid]);
+    return { c, sid, rid: rid as string };
+  };
+
+  it('a rate write after its location was unmapped writes nothing (as a resource write), and the rates webhook is held', async () => {
+    const { c, sid, rid } = await syncedResource(997, 'race-3');
     await ctx.admin.delete(`/admin/connections/${c.id}/locations/race-3`).expect(204);
     // The handler checked the mapping before the unmapping committed; its writes come after.
     const repo = ctx.app.get(RatesRepository);
-    const owner = { provider: 'syncaroo', connectionId: c.id as string, resourceId: rid as string };
+    const owner = { provider: 'syncaroo', connectionId: c.id as string, resourceId: rid };
     const rate = (externalId: string, price: number) => ({ externalId, name: null, price, currency: 'EUR', unit: 'day' as const });
     expect(await repo.upsert(owner, rate('late-1', 10))).toBe(false);
     expect(await repo.replaceForResource(owner, [rate('late-2', 20)])).toBe(false);
@@ -288,12 +294,7 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
   });
 
   it('an unmapping that commits while a rate fetch is in flight wins: the rate does not land, the event is held', async () => {
-    const c = await ctx.newConnection({ provider: 'syncaroo', externalId: '996' });
-    await ctx.newLocation(c.id, { locationId: 'race-4' });
-    const sid = '61116c0bab789b6cc1fe0996';
-    fake.set(resourcePath(sid, 996), { id: sid, name: 'Room 996', type: 'meeting-room', capacity: 3 });
-    await settled(await send({ connectionId: 996, locationId: 'race-4', syncarooId: sid, apiUrl: url(resourcePath(sid, 996)) }), 'done');
-    const [{ id: rid }] = await ctx.db.query(`SELECT id FROM resources WHERE external_id = $1`, [sid]);
+    const { c, sid, rid } = await syncedResource(996, 'race-4');
     const path = `${resourcePath(sid, 996)}/rates/in-flight`;
     fake.set(path, { id: 'in-flight', unit: 'day', price: 40 });
     const gate = fake.gate(path);
