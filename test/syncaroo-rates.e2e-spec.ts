@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import type { EntityManager } from 'typeorm';
 import { RatesRepository } from '../src/inventory/rates.repository';
 import { signSyncaroo, SyncarooFake, syncarooWebhook, WebhookSpec } from './fakes/syncaroo-fake.server';
 import { SyncarooPartnerClient } from './fakes/syncaroo-partner.client';
@@ -156,6 +157,41 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     // The same list fetched again (the resource JSON unchanged): the rates end as it says, whichever write came first.
     await repo.replaceForResource(owner, list, await storedHash());
     expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([['lr-a', 10], ['lr-b', 20]]);
+  });
+
+  it('a rate write finds the resources it changes by key: no scan of every resource (20,000 of another connection beside)', async () => {
+    const repo = ctx.app.get(RatesRepository);
+    const owner = { provider: 'syncaroo', connectionId: conn.id as string, resourceId };
+    const rate = (externalId: string, price: number) => ({ externalId, name: null, price, currency: 'EUR', unit: 'day' as const });
+    const other = await ctx.newConnection({ provider: 'syncaroo', externalId: '556' });
+    await ctx.newLocation(other.id, { locationId: 'many-1' });
+    await ctx.db.query(
+      `INSERT INTO resources (id, location_id, connection_id, type, name, status, provider, external_id, attributes, updated_at)
+       SELECT 'many-' || g, 'many-1', $1::uuid, 'meeting-room', 'Room ' || g, 'active', 'syncaroo', 'many-' || g, '{}'::jsonb, now()
+         FROM generate_series(1, 20000) g`, [other.id]);
+    await ctx.db.query('ANALYZE resources, rates');
+    // The table scans of one transaction, as PostgreSQL counts them for it (pg_stat_xact_user_tables).
+    const scansOfResources = async (write: (m: EntityManager) => Promise<unknown>) => {
+      const qr = ctx.db.createQueryRunner();
+      await qr.connect();
+      try {
+        await qr.startTransaction();
+        await write(qr.manager);
+        const [{ n }] = await qr.query(`SELECT seq_scan::int AS n FROM pg_stat_xact_user_tables WHERE relname = 'resources'`);
+        await qr.commitTransaction();
+        return n as number;
+      } finally {
+        await qr.release();
+      }
+    };
+    try {
+      expect(await scansOfResources((m) => repo.replaceForResource(owner, [rate('scan-a', 10), rate('scan-b', 20)], null, m))).toBe(0);
+      expect(await scansOfResources((m) => repo.upsert(owner, rate('scan-b', 25), m))).toBe(0);
+      expect(await scansOfResources((m) => repo.remove('syncaroo', conn.id, 'scan-b', m))).toBe(0);
+      expect((await rates()).items.map((r: any) => [r.id, r.price])).toEqual([['scan-a', 10]]);
+    } finally {
+      await ctx.db.query(`DELETE FROM resources WHERE connection_id = $1`, [other.id]);
+    }
   });
 
   it('two resources of one connection each keep their own rate without an id (the seed\'s {period, price})', async () => {

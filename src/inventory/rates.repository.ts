@@ -68,11 +68,12 @@ export class RatesRepository {
    * other writer clears the hash), so there is nothing to do, not even a statement. false: the resource's location
    * is not (or no longer) mapped to the connection, nothing written.
    */
-  async replaceForResource(owner: { provider: string; connectionId: string; resourceId: string }, rates: RateWrite[], storedHash: string | null = null): Promise<boolean> {
+  async replaceForResource(owner: { provider: string; connectionId: string; resourceId: string }, rates: RateWrite[], storedHash: string | null = null, manager?: EntityManager): Promise<boolean> {
     const hash = ratesHash(rates);
     if (hash === storedHash) return true;
     const values = [owner.provider, owner.connectionId, owner.resourceId, rates.map((r) => r.externalId), rates.map((r) => r.name),
       rates.map((r) => r.price), rates.map((r) => r.currency), rates.map((r) => r.unit), hash];
+    if (manager) return ((await manager.query(REPLACE_RATES_SQL, values)) as Array<{ mapped: boolean }>)[0].mapped;
     // Named: prepared once per pooled connection.
     const { rows } = await poolOf(this.dataSource).query<{ mapped: boolean }>({ name: 'rates-replace-for-resource', text: REPLACE_RATES_SQL, values });
     return rows[0].mapped;
