@@ -13,6 +13,7 @@
 //   BENCH_EVENTS=5000  BENCH_ITEMS=500  BENCH_ROUNDS=2  BENCH_CONCURRENCY=8   (processing with a provider fetch)
 //   BENCH_PROC_FEED_AB=1                                                 (processing also with the change-feed triggers off)
 //   BENCH_PGSS=1                                                         (processing: each loop's statements, pg_stat_statements)
+//   BENCH_PG_SETTINGS="checkpoint_timeout=1h work_mem=8MB"               (more settings of the embedded server)
 //   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"                (node options of every server process it starts)
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -62,8 +63,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted, p) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 
 log('starting embedded PostgreSQL');
-const db = await startEmbeddedDatabase(root, 'bench', () => {}, 'bench',
-  env.BENCH_PGSS === '1' ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : []);
+const db = await startEmbeddedDatabase(root, 'bench', () => {}, 'bench', [
+  ...(env.BENCH_PGSS === '1' ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : []),
+  ...(env.BENCH_PG_SETTINGS ?? '').split(' ').filter(Boolean),
+]);
 const admin = new pg.Client({ connectionString: db.url });
 await admin.connect();
 
@@ -190,13 +193,25 @@ if (SECTIONS.has('processing')) {
     for (const r of rows) await admin.query(`ALTER TABLE ${r.t} ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${r.tgname}`);
   };
   // BENCH_PGSS=1: the statements of each loop, by execution time (pg_stat_statements, nested ones too).
+  // Around each loop: the server's WAL and checkpoints (a checkpoint meanwhile makes every first write of a page a
+  // full-page image); BENCH_PGSS=1: its statements by execution time (pg_stat_statements, nested ones too).
+  const walNow = async () => (await admin.query(
+    `SELECT wal_records::float8 AS records, wal_fpi::float8 AS fpi, wal_bytes::float8 AS bytes,
+            (SELECT (num_timed + num_requested)::float8 FROM pg_stat_checkpointer) AS checkpoints,
+            (SELECT sum(autovacuum_count + autoanalyze_count)::float8 FROM pg_stat_user_tables) AS autovacuums FROM pg_stat_wal`)).rows[0];
   const statements = async (run) => {
-    if (env.BENCH_PGSS !== '1') return run();
-    await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-    await admin.query('SELECT pg_stat_statements_reset()');
+    if (env.BENCH_PGSS === '1') {
+      await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await admin.query('SELECT pg_stat_statements_reset()');
+    }
+    const walBefore = await walNow();
     const r = await run();
+    const walAfter = await walNow();
+    r.wal = Object.fromEntries(Object.keys(walAfter).map((k) => [k, walAfter[k] - walBefore[k]]));
+    if (env.BENCH_PGSS !== '1') return r;
     const { rows } = await admin.query(
-      `SELECT calls::int, total_exec_time AS ms, toplevel, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS q
+      `SELECT calls::int, total_exec_time AS ms, toplevel, wal_bytes::float8 AS wal,
+              left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS q
          FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT 15`);
     procStatements.push({ name: r.name, round: r.round, done: r.done, rows });
     return r;
@@ -338,11 +353,12 @@ if (SECTIONS.has('processing')) {
   console.log('inventory-sync: stored by a WORKER=off process first, drained by a WORKER=on INTAKE=off process. Bare: a loop in the bench process,');
   console.log('plain pg, claim one job by FOR UPDATE SKIP LOCKED → same GET → upsert into a scratch table → done (no per-item order, no tenant checks).');
   console.log('"CPU ms/event": CPU time of the process running the loop (the worker process; the bench process for bare), of PostgreSQL');
-  console.log('(every server process) and of the fake provider, per event.');
-  console.log('| loop | round | events | done | not done | GETs | rows | seconds | events/s | loop CPU ms/event | PostgreSQL CPU ms/event | fake CPU ms/event |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('(every server process) and of the fake provider, per event. WAL: what the server wrote per event meanwhile (for inventory-sync');
+  console.log('the intake of its webhooks too); checkpoints: how many ran meanwhile (after one, the first write of each page is a full-page image); autovacuum: vacuums and analyzes of tables meanwhile.');
+  console.log('| loop | round | events | done | not done | GETs | rows | seconds | events/s | loop CPU ms/event | PostgreSQL CPU ms/event | fake CPU ms/event | WAL bytes/event | full-page images/event | checkpoints | autovacuum |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of procResults) {
-    console.log(`| ${r.name} | ${r.round} | ${r.events} | ${r.done} | ${r.other}${r.why ? ` (${r.why.slice(0, 120)})` : ''} | ${r.gets} | ${r.resources} | ${fmt(r.seconds)} | ${int0(r.eps)} | ${fmt((r.cpu * 1000) / r.done, 2)} | ${fmt((r.pgCpu * 1000) / r.done, 2)} | ${fmt((r.fakeCpu * 1000) / r.done, 2)} |`);
+    console.log(`| ${r.name} | ${r.round} | ${r.events} | ${r.done} | ${r.other}${r.why ? ` (${r.why.slice(0, 120)})` : ''} | ${r.gets} | ${r.resources} | ${fmt(r.seconds)} | ${int0(r.eps)} | ${fmt((r.cpu * 1000) / r.done, 2)} | ${fmt((r.pgCpu * 1000) / r.done, 2)} | ${fmt((r.fakeCpu * 1000) / r.done, 2)} | ${int0(r.wal?.bytes / r.done)} | ${fmt(r.wal?.fpi / r.done, 2)} | ${r.wal ? r.wal.checkpoints : '–'} | ${r.wal ? r.wal.autovacuums : '–'} |`);
   }
   const avgEps = (prefix) => { const rs = procResults.filter((r) => r.name.startsWith(prefix) && !r.name.endsWith('triggers off')); return rs.reduce((a, r) => a + r.eps, 0) / rs.length; };
   const appEps = avgEps('inventory-sync'), bareEps = avgEps('bare');
@@ -352,9 +368,9 @@ if (SECTIONS.has('processing')) {
   for (const s of procStatements) {
     console.log(`\nStatements of "${s.name}", round ${s.round} (pg_stat_statements; "nested": run inside a function or trigger;`
       + ` the worker's rows include the intake of its webhooks, stored before the drain):`);
-    console.log('| calls | total ms | ms per event | nested | statement |');
-    console.log('|---|---|---|---|---|');
-    for (const x of s.rows) console.log(`| ${x.calls} | ${fmt(x.ms, 1)} | ${fmt(x.ms / s.done, 3)} | ${x.toplevel ? '' : 'nested'} | \`${x.q.replace(/\|/g, '\\|')}\` |`);
+    console.log('| calls | total ms | ms per event | WAL bytes per event | nested | statement |');
+    console.log('|---|---|---|---|---|---|');
+    for (const x of s.rows) console.log(`| ${x.calls} | ${fmt(x.ms, 1)} | ${fmt(x.ms / s.done, 3)} | ${int0(x.wal / s.done)} | ${x.toplevel ? '' : 'nested'} | \`${x.q.replace(/\|/g, '\\|')}\` |`);
   }
 }
 if (SECTIONS.has('read')) {

@@ -151,16 +151,32 @@ export async function runAppProcessing(dbUrl, fake, app, { events, items, concur
   }
   // EXISTS stops at the first unfinished event (ix_inbound_events_status_seq): a count of thousands every 100 ms
   // was 3 % of PostgreSQL's time in this measurement of the worker.
+  const timeline = process.env.BENCH_PROC_TIMELINE === '1';
+  const cpuPerSecond = [];
+  let tick = snapshot(worker.child.pid, fake);
   for (;;) {
     const [{ left }] = (await db.query(`SELECT EXISTS (SELECT 1 FROM inbound_events WHERE status IN ('pending', 'processing') AND seq > $1::bigint) AS left`, [fromSeq])).rows;
     if (!left) break;
     await sleep(100);
+    if (timeline && Number(process.hrtime.bigint() - tick.at) >= 1e9) {
+      const now = snapshot(worker.child.pid, fake);
+      const s = Number(now.at - tick.at) / 1e9;
+      cpuPerSecond.push(`${Math.round((now.app - tick.app) / s)}/${Math.round((now.pg - tick.pg) / s)}`);
+      tick = now;
+    }
   }
+  if (timeline) log(`processing round ${round}: worker / PostgreSQL CPU % per second: ${cpuPerSecond.join(' ')}`);
   const [last] = (await db.query(
     `SELECT (EXTRACT(EPOCH FROM max(processed_at)) * 1000)::float8 AS last_ms, (EXTRACT(EPOCH FROM min(processed_at)) * 1000)::float8 AS first_ms,
             count(*) FILTER (WHERE status = 'done')::int AS done, count(*) FILTER (WHERE status <> 'done')::int AS other,
             string_agg(DISTINCT status || ': ' || COALESCE(last_error, ''), '; ') FILTER (WHERE status <> 'done') AS why
        FROM inbound_events WHERE ${mine}`, [fromSeq])).rows;
+  if (process.env.BENCH_PROC_TIMELINE === '1') {
+    const { rows: perSecond } = await db.query(
+      `SELECT floor(EXTRACT(EPOCH FROM processed_at) - $2::float8 / 1000)::int AS s, count(*)::int AS n
+         FROM inbound_events WHERE ${mine} GROUP BY 1 ORDER BY 1`, [fromSeq, Math.min(firstClaim, last.first_ms)]);
+    log(`processing round ${round}: events done per second: ${perSecond.map((r) => r.n).join(' ')}`);
+  }
   const cpu = cpuSeconds(worker.child.pid) - cpuAtFirst;
   const others = otherCpu(snapAtFirst, snapshot(worker.child.pid, fake));
   const rss = app.peakRssMb(worker.child.pid);
