@@ -194,6 +194,72 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     }
   });
 
+  describe('lists of two resources of one connection', () => {
+    const rate = (externalId: string, price: number) => ({ externalId, name: null, price, currency: 'EUR', unit: 'day' as const });
+    const second = 'par-r2';
+    const ratesOf = async (id: string) => (await ctx.reader.get(`/resources/${id}/rates`).expect(200)).body.items.map((r: any) => [r.id, r.price]);
+    const hashOf = async (id: string) => (await ctx.db.query(`SELECT rates_hash FROM resources WHERE id = $1`, [id]))[0].rates_hash as string | null;
+    const lockWaits = async () => (await ctx.db.query(
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).length;
+    /** Runs `first` in a transaction left open while `then` runs; answers whether `then` finished or waited for a lock. */
+    const whileOpen = async (first: (m: EntityManager) => Promise<unknown>, then: () => Promise<unknown>) => {
+      const qr = ctx.db.createQueryRunner();
+      await qr.connect();
+      try {
+        await qr.startTransaction();
+        await first(qr.manager);
+        const running = then();
+        const outcome = await Promise.race([running.then(() => 'finished'), waitFor(async () => (await lockWaits()) > 0).then(() => 'waited')]);
+        await qr.commitTransaction();
+        await running;
+        return outcome;
+      } finally {
+        if (qr.isTransactionActive) await qr.rollbackTransaction();
+        await qr.release();
+      }
+    };
+    beforeAll(async () => {
+      await ctx.db.query(
+        `INSERT INTO resources (id, location_id, connection_id, type, name, status, provider, external_id, attributes, updated_at)
+         VALUES ($1, '11980', $2::uuid, 'meeting-room', 'Second room', 'active', 'syncaroo', $1, '{}'::jsonb, now())`, [second, conn.id]);
+    });
+
+    it('are written at once: one held open does not hold the other (each locks its resource and its rates)', async () => {
+      const repo = ctx.app.get(RatesRepository);
+      const owner = (id: string) => ({ provider: 'syncaroo', connectionId: conn.id as string, resourceId: id });
+      const outcome = await whileOpen(
+        (m) => repo.replaceForResource(owner(resourceId), [rate('par-a', 11)], null, m),
+        () => repo.replaceForResource(owner(second), [rate('par-b', 12)]));
+      expect(outcome).toBe('finished');
+      expect(await ratesOf(resourceId)).toEqual([['par-a', 11]]);
+      expect(await ratesOf(second)).toEqual([['par-b', 12]]);
+    });
+
+    it('a list that takes a rate another resource\'s open list is dropping waits for it; both end as their lists say, and stay so', async () => {
+      const repo = ctx.app.get(RatesRepository);
+      const owner = (id: string) => ({ provider: 'syncaroo', connectionId: conn.id as string, resourceId: id });
+      await repo.replaceForResource(owner(second), [rate('mv-x', 30)]);
+      await repo.replaceForResource(owner(resourceId), [rate('mv-z', 5)]);
+      // The second resource's new list (without mv-x) is written and still open while the first resource's list claims mv-x.
+      const outcome = await whileOpen(
+        (m) => repo.replaceForResource(owner(second), [rate('mv-y', 31)], null, m),
+        () => repo.replaceForResource(owner(resourceId), [rate('mv-x', 32)]));
+      expect(outcome).toBe('waited');
+      expect(await ratesOf(resourceId)).toEqual([['mv-x', 32]]);
+      expect(await ratesOf(second)).toEqual([['mv-y', 31]]);
+      // The same lists fetched again (the hashes they left): nothing to do, and nothing is missing.
+      await repo.replaceForResource(owner(resourceId), [rate('mv-x', 32)], await hashOf(resourceId));
+      await repo.replaceForResource(owner(second), [rate('mv-y', 31)], await hashOf(second));
+      expect(await ratesOf(resourceId)).toEqual([['mv-x', 32]]);
+      expect(await ratesOf(second)).toEqual([['mv-y', 31]]);
+    });
+
+    afterAll(async () => {
+      await ctx.db.query(`DELETE FROM rates WHERE resource_id = $1`, [second]);
+      await ctx.db.query(`DELETE FROM resources WHERE id = $1`, [second]);
+    });
+  });
+
   it('two resources of one connection each keep their own rate without an id (the seed\'s {period, price})', async () => {
     const a = '61116c0bab789b6cc1fe00a1', b = '61116c0bab789b6cc1fe00b2';
     fake.set(resourcePath(a), { id: a, name: 'Room A', type: 'meeting-room', capacity: 4, rates: [{ period: 'day', price: 100, currency: 'EUR' }] });
