@@ -14,9 +14,11 @@
 //   BENCH_PROC_FEED_AB=1                                                 (processing also with the change-feed triggers off)
 //   BENCH_PGSS=1                                                         (processing: each loop's statements, pg_stat_statements)
 //   BENCH_PG_SETTINGS="checkpoint_timeout=1h work_mem=8MB"               (more settings of the embedded server)
+//   BENCH_PG_LOG=/tmp/pg.log                                             (its log lines, e.g. with BENCH_PG_SETTINGS="shared_preload_libraries=auto_explain
+//                                                                         auto_explain.log_min_duration=2 auto_explain.log_nested_statements=on auto_explain.log_analyze=on")
 //   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"                (node options of every server process it starts)
 import { fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +68,7 @@ log('starting embedded PostgreSQL');
 const db = await startEmbeddedDatabase(root, 'bench', () => {}, 'bench', [
   ...(env.BENCH_PGSS === '1' ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] : []),
   ...(env.BENCH_PG_SETTINGS ?? '').split(' ').filter(Boolean),
-]);
+], env.BENCH_PG_LOG ? (line) => appendFileSync(env.BENCH_PG_LOG, `${line}\n`) : undefined);
 const admin = new pg.Client({ connectionString: db.url });
 await admin.connect();
 
@@ -198,7 +200,8 @@ if (SECTIONS.has('processing')) {
   const walNow = async () => (await admin.query(
     `SELECT wal_records::float8 AS records, wal_fpi::float8 AS fpi, wal_bytes::float8 AS bytes,
             (SELECT (num_timed + num_requested)::float8 FROM pg_stat_checkpointer) AS checkpoints,
-            (SELECT sum(autovacuum_count + autoanalyze_count)::float8 FROM pg_stat_user_tables) AS autovacuums FROM pg_stat_wal`)).rows[0];
+            (SELECT sum(autovacuum_count + autoanalyze_count)::float8 FROM pg_stat_user_tables) AS autovacuums,
+            (SELECT json_object_agg(relname, seq_scan) FROM pg_stat_user_tables) AS seqScans FROM pg_stat_wal`)).rows[0];
   const statements = async (run) => {
     if (env.BENCH_PGSS === '1') {
       await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
@@ -207,7 +210,10 @@ if (SECTIONS.has('processing')) {
     const walBefore = await walNow();
     const r = await run();
     const walAfter = await walNow();
-    r.wal = Object.fromEntries(Object.keys(walAfter).map((k) => [k, walAfter[k] - walBefore[k]]));
+    const { seqScans: scansAfter, ...after } = walAfter;
+    r.wal = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - walBefore[k]]));
+    // Tables read by a sequential scan meanwhile (the bench's own polls use indexes): a plan that scans as tables grow.
+    r.seqScans = Object.entries(scansAfter ?? {}).map(([t, n]) => [t, n - (walBefore.seqScans?.[t] ?? 0)]).filter(([, n]) => n > 0);
     if (env.BENCH_PGSS !== '1') return r;
     const { rows } = await admin.query(
       `SELECT calls::int, total_exec_time AS ms, toplevel, wal_bytes::float8 AS wal,
@@ -360,6 +366,7 @@ if (SECTIONS.has('processing')) {
   for (const r of procResults) {
     console.log(`| ${r.name} | ${r.round} | ${r.events} | ${r.done} | ${r.other}${r.why ? ` (${r.why.slice(0, 120)})` : ''} | ${r.gets} | ${r.resources} | ${fmt(r.seconds)} | ${int0(r.eps)} | ${fmt((r.cpu * 1000) / r.done, 2)} | ${fmt((r.pgCpu * 1000) / r.done, 2)} | ${fmt((r.fakeCpu * 1000) / r.done, 2)} | ${int0(r.wal?.bytes / r.done)} | ${fmt(r.wal?.fpi / r.done, 2)} | ${r.wal ? r.wal.checkpoints : '–'} | ${r.wal ? r.wal.autovacuums : '–'} |`);
   }
+  for (const r of procResults.filter((x) => x.seqScans?.length)) console.log(`sequential scans during "${r.name}", round ${r.round}: ${r.seqScans.map(([t, n]) => `${t} ${n}`).join(', ')}`);
   const avgEps = (prefix) => { const rs = procResults.filter((r) => r.name.startsWith(prefix) && !r.name.endsWith('triggers off')); return rs.reduce((a, r) => a + r.eps, 0) / rs.length; };
   const appEps = avgEps('inventory-sync'), bareEps = avgEps('bare');
   const rss = procResults.filter((r) => r.rss !== null).map((r) => r.rss);

