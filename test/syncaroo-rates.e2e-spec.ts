@@ -207,6 +207,8 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
   describe('lists of two resources of one connection', () => {
     const rate = (externalId: string, price: number) => ({ externalId, name: null, price, currency: 'EUR', unit: 'day' as const });
     const second = 'par-r2';
+    const owner = (id: string) => ({ provider: 'syncaroo', connectionId: conn.id as string, resourceId: id });
+    let repo: RatesRepository;
     const ratesOf = async (id: string) => (await ctx.reader.get(`/resources/${id}/rates`).expect(200)).body.items.map((r: any) => [r.id, r.price]);
     const hashOf = async (id: string) => (await ctx.db.query(`SELECT rates_hash FROM resources WHERE id = $1`, [id]))[0].rates_hash as string | null;
     const lockWaits = async () => (await ctx.db.query(
@@ -229,14 +231,13 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
       }
     };
     beforeAll(async () => {
+      repo = ctx.app.get(RatesRepository);
       await ctx.db.query(
         `INSERT INTO resources (id, location_id, connection_id, type, name, status, provider, external_id, attributes, updated_at)
          VALUES ($1, '11980', $2::uuid, 'meeting-room', 'Second room', 'active', 'syncaroo', $1, '{}'::jsonb, now())`, [second, conn.id]);
     });
 
     it('are written at once: one held open does not hold the other (each locks its resource and its rates)', async () => {
-      const repo = ctx.app.get(RatesRepository);
-      const owner = (id: string) => ({ provider: 'syncaroo', connectionId: conn.id as string, resourceId: id });
       const outcome = await whileOpen(
         (m) => repo.replaceForResource(owner(resourceId), [rate('par-a', 11)], null, m),
         () => repo.replaceForResource(owner(second), [rate('par-b', 12)]));
@@ -246,8 +247,6 @@ describe('Syncaroo rates and tier-2 auto-mapping (CONTRACT 9.5, Rates)', () => {
     });
 
     it('a list that takes a rate another resource\'s open list is dropping waits for it; both end as their lists say, and stay so', async () => {
-      const repo = ctx.app.get(RatesRepository);
-      const owner = (id: string) => ({ provider: 'syncaroo', connectionId: conn.id as string, resourceId: id });
       await repo.replaceForResource(owner(second), [rate('mv-x', 30)]);
       await repo.replaceForResource(owner(resourceId), [rate('mv-z', 5)]);
       // The second resource's new list (without mv-x) is written and still open while the first resource's list claims mv-x.
