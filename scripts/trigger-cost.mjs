@@ -30,7 +30,7 @@ async function round(label, N = 8000) {
   await Promise.all(clients.map(async (k) => { while (i < N) { const j = i++; n++; await k.query(SQL, ['R' + (j % 500 + 1), 'v' + n, 'x' + (j % 500 + 1)]); } }));
   const s = (performance.now() - t) / 1000; console.log(label.padEnd(40), Math.round(N / s), 'upserts/s');
 }
-const trig = async (on) => { for (const t of ['trg_changes_resources', 'trg_changes_resources_update', 'trg_resources_account']) await c.query(`ALTER TABLE resources ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${t}`); };
+const trig = async (on) => { for (const t of ['trg_changes_resources', 'trg_changes_resources_update', 'trg_resources_account', 'trg_resources_account_moved']) await c.query(`ALTER TABLE resources ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${t}`); };
 const notify = async (on) => c.query(`CREATE OR REPLACE FUNCTION record_change(p_account uuid, p_type text, p_op text, p_location text, p_resource text, p_entity text, p_key text) RETURNS void LANGUAGE sql AS $$
   INSERT INTO changes (account_id, type, op, location_id, resource_id, entity_id, dedupe_key) VALUES (p_account, p_type, p_op, p_location, p_resource, p_entity, p_key)
   ON CONFLICT (xid, dedupe_key) DO UPDATE SET op = EXCLUDED.op, location_id = EXCLUDED.location_id, resource_id = EXCLUDED.resource_id;

@@ -123,6 +123,32 @@ describe('change feed (section 10)', () => {
     expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
   });
 
+  it('a resource moved to a location of another account takes that account; rewritten in place it does not look its location up again', async () => {
+    const [a, b] = [(await admin().post('/admin/accounts').send({ name: 'Move A' }).expect(201)).body.id, (await admin().post('/admin/accounts').send({ name: 'Move B' }).expect(201)).body.id];
+    const [locA, locB] = [await newLocation(a), await newLocation(b)];
+    const resources = ctx.app.get(ResourcesRepository);
+    const accountOf = async () => (await ctx.db.query(`SELECT account_id FROM resources WHERE id = 'cf-moving'`))[0].account_id;
+    await resources.upsertMany([resource('cf-moving', locA)]);
+    expect(await accountOf()).toBe(a);
+    await resources.upsertMany([resource('cf-moving', locB)]);
+    expect(await accountOf()).toBe(b);
+    // Rewritten in the same location: the proposed row's account is looked up (the INSERT's trigger), the update's is not.
+    const qr = ctx.db.createQueryRunner();
+    await qr.connect();
+    const lookups = async () => Number((await qr.query(`SELECT COALESCE(sum(idx_scan), 0) AS n FROM pg_stat_xact_user_tables WHERE relname = 'locations'`))[0].n);
+    try {
+      await qr.startTransaction();
+      const before = await lookups();
+      await resources.upsertMany([resource('cf-moving', locB, { capacity: 9 })], qr.manager);
+      const after = await lookups();
+      await qr.commitTransaction();
+      expect(after - before).toBe(1);
+    } finally {
+      await qr.release();
+    }
+    expect(await accountOf()).toBe(b);
+  });
+
   it('a rate or a booking moved to another resource records a delete on the old resource before the upsert on the new one', async () => {
     const loc = await newLocation();
     await ctx.app.get(ResourcesRepository).upsertMany([resource('cf-mv-a', loc), resource('cf-mv-b', loc)]);

@@ -14,7 +14,7 @@ export class ResourceEntity {
   @PrimaryColumn({ type: 'varchar', length: 200 }) id: string;
   @Column({ name: 'location_id', type: 'varchar', length: 200 }) locationId: string;
   @Column({ name: 'connection_id', type: 'uuid' }) connectionId: string;
-  /** The account of its location (kept by the database: trg_resources_account), so an account's list is one index range. */
+  /** The account of its location (kept by the database: trg_resources_account on insert, trg_resources_account_moved on a move), so an account's list is one index range. */
   @Column({ name: 'account_id', type: 'uuid', nullable: true }) accountId: string | null;
   @Column({ type: 'varchar', length: 32 }) type: ResourceType;
   @Column({ type: 'varchar', length: 500, nullable: true }) name: string | null;
