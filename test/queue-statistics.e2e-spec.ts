@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { QueueGaugesService } from '../src/ingestion/queue-gauges.service';
 import { startTestApp, TestContext } from './support/test-app';
 
@@ -42,5 +43,42 @@ describe('queue statistics after a burst', () => {
     expect(await gauges.refresh()).toBe(true);
     const [{ at: again }] = await ctx.db.query(`SELECT pg_stat_get_last_analyze_time('inbound_events'::regclass) AS at`);
     expect(again).toEqual(at);
+  });
+
+  it('a settle in a session that planned it on an empty queue reads only its own events after a burst of 20,000', async () => {
+    await ctx.db.query(`DELETE FROM inbound_events WHERE provider LIKE 'burst%' OR provider = 'plannedprov'`);
+    await ctx.db.query(`DELETE FROM event_partitions WHERE key LIKE 'burst%' OR key LIKE 'plannedprov:%'`);
+    await ctx.db.query(`ANALYZE inbound_events, event_partitions`);
+    const worker = new Client({ connectionString: ctx.databaseUrl });
+    await worker.connect();
+    const insert = (n: number, tag: string) => ctx.db.query(
+      `INSERT INTO inbound_events (id, provider, event_type, status, partition_key, priority, payload, headers, next_attempt_at)
+       SELECT gen_random_uuid(), 'plannedprov', 'burst', 'pending', $1 || g, 5, '{}'::jsonb, '{}'::jsonb, now() FROM generate_series(1, $2::int) g`,
+      [`plannedprov:${tag}:`, n]);
+    const claimAndSettle = async () => {
+      const { rows } = await worker.query(`SELECT id, claim_token FROM isq_claim(16, 60000, 10, '{1,5}'::smallint[])`);
+      const before = await indexReads();
+      const { rows: settled } = await worker.query(
+        `SELECT * FROM isq_settle($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::bigint[], $7::text[])`,
+        [rows.map((r) => r.id), rows.map((r) => r.claim_token), rows.map(() => 'done'), rows.map(() => null), rows.map(() => null), rows.map(() => null), rows.map(() => null)]);
+      return { settled: settled.filter((r) => r.status === 'done').length, indexReads: (await indexReads()) - before };
+    };
+    // Index entries this session's scans of inbound_events' indexes returned (its counts not yet flushed).
+    const indexReads = async () => Number((await worker.query(
+      `SELECT COALESCE(sum(pg_stat_get_xact_tuples_returned(indexrelid)), 0) AS n FROM pg_index WHERE indrelid = 'inbound_events'::regclass`)).rows[0].n);
+    try {
+      // The session's plans are made on a near-empty queue (the functions keep them: a pooled connection after a quiet spell).
+      await insert(20, 'quiet');
+      for (let i = 0; i < 2; i++) expect((await claimAndSettle()).settled).toBeGreaterThan(0);
+      await insert(20000, 'burst');
+      const after = await claimAndSettle();
+      expect(after.settled).toBe(16);
+      // Its 16 events and their items' next heads, not the 20,000 waiting.
+      expect(after.indexReads).toBeLessThan(500);
+    } finally {
+      await worker.end();
+      await ctx.db.query(`DELETE FROM inbound_events WHERE provider = 'plannedprov'`);
+      await ctx.db.query(`DELETE FROM event_partitions WHERE key LIKE 'plannedprov:%'`);
+    }
   });
 });
