@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { PrototypedExpressAdapter } from './common/express-server.adapter';
 import { setOutboundRequestHook, setProviderMaxBytes } from './common/http-client';
 import { JsonBodyInterceptor } from './common/json-body.interceptor';
 import { PinoNestLogger } from './common/logger';
@@ -21,7 +22,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, logger: 
   const e = config.env;
   registerSecrets([e.ADMIN_TOKEN, e.READ_TOKEN, e.ENCRYPTION_KEY, e.SYNCAROO_CLIENT_SECRET, e.SYNCAROO_WEBHOOK_SECRET,
     e.LOCKME_CLIENT_SECRET, e.STRATECH_CLIENT_SECRET, e.STRATECH_WEBHOOK_SECRET, e.SYNCAROO_PARTNER_CLIENT_SECRET, safePassword(databaseUrl)]);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), new PrototypedExpressAdapter(), {
     // No global body parser: JsonBodyInterceptor reads the body after the route's guards (it keeps the raw bytes).
     bodyParser: false,
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),

@@ -1,3 +1,5 @@
+import type { Express } from 'express';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { startTestApp, TestContext } from './support/test-app';
 
 describe('ops endpoints', () => {
@@ -25,6 +27,21 @@ describe('ops endpoints', () => {
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     expect(res.text).toContain('http_request_duration_seconds_bucket');
     expect(res.text).toContain('process_resident_memory_bytes');
+  });
+
+  it('its HTTP server creates each request and response with the Express app\'s prototypes (Express re-parents nothing per request)', async () => {
+    const server = ctx.app.getHttpServer() as Server;
+    const express = ctx.app.getHttpAdapter().getInstance<Express>();
+    const seen: Array<[object, object]> = [];
+    const record = (req: IncomingMessage, res: ServerResponse) => seen.push([Object.getPrototypeOf(req) as object, Object.getPrototypeOf(res) as object]);
+    server.prependListener('request', record);
+    try {
+      await ctx.http().get('/health').expect(200);
+      await ctx.http().post('/nope').send({ a: 1 }).expect(404);
+    } finally {
+      server.off('request', record);
+    }
+    expect(seen).toEqual([[express.request, express.response], [express.request, express.response]]);
   });
 
   it('serves the OpenAPI document and Swagger UI', async () => {
