@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { QueueGaugesService } from '../src/ingestion/queue-gauges.service';
 import { startTestApp, TestContext } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 /**
  * The queue functions keep a plan per session; one made on a near-empty queue can scan a whole index after a burst
@@ -79,6 +80,54 @@ describe('queue statistics after a burst', () => {
       await worker.end();
       await ctx.db.query(`DELETE FROM inbound_events WHERE provider = 'plannedprov'`);
       await ctx.db.query(`DELETE FROM event_partitions WHERE key LIKE 'plannedprov:%'`);
+    }
+  });
+
+  it('one INSERT of many events sets the new items\' heads in one statement, creates their item rows without reading them back, wakes workers once', async () => {
+    const session = new Client({ connectionString: ctx.databaseUrl });
+    const listener = new Client({ connectionString: ctx.databaseUrl });
+    await Promise.all([session.connect(), listener.connect()]);
+    const notes: string[] = [];
+    listener.on('notification', (n) => notes.push(n.channel));
+    await listener.query('LISTEN inbound_events');
+    try {
+      // An item already waiting: its head stays where it is.
+      await session.query(
+        `INSERT INTO inbound_events (id, provider, event_type, status, partition_key, priority, payload, headers, next_attempt_at)
+         VALUES (gen_random_uuid(), 'stmtprov', 'first', 'pending', 'stmtprov:old', 5, '{}'::jsonb, '{}'::jsonb, now())`);
+      const [{ seq: oldHead }] = (await session.query(`SELECT head_seq AS seq FROM event_partitions WHERE key = 'stmtprov:old'`)).rows;
+      await waitFor(async () => notes.length === 1);
+      await session.query(`SET track_functions = 'pl'`);
+      await session.query('BEGIN');
+      const scansBefore = Number((await session.query(
+        `SELECT COALESCE(sum(pg_stat_get_xact_numscans(indexrelid)), 0) AS n FROM pg_index WHERE indrelid = 'event_partitions'::regclass`)).rows[0].n);
+      // 40 new items with two events each, and one more event of the waiting item, in one statement.
+      await session.query(
+        `INSERT INTO inbound_events (id, provider, event_type, status, partition_key, priority, payload, headers, next_attempt_at)
+         SELECT gen_random_uuid(), 'stmtprov', 'n' || g, 'pending', CASE WHEN g = 0 THEN 'stmtprov:old' ELSE 'stmtprov:new:' || ((g + 1) / 2) END,
+                5, '{}'::jsonb, '{}'::jsonb, now()
+           FROM generate_series(0, 80) g`);
+      const scans = Number((await session.query(
+        `SELECT COALESCE(sum(pg_stat_get_xact_numscans(indexrelid)), 0) AS n FROM pg_index WHERE indrelid = 'event_partitions'::regclass`)).rows[0].n) - scansBefore;
+      const [{ calls }] = (await session.query(
+        `SELECT COALESCE((SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'isq_after_insert'), 0)::int AS calls`)).rows;
+      await session.query('COMMIT');
+      expect(calls).toBe(1);
+      // Per event: the key's probe, its tail's update, and a read of the row only where it existed before the event
+      // (81 events: 244 index scans; 324 when every row was read back and its head set one row at a time).
+      expect(scans).toBeLessThanOrEqual(3 * 81 + 1);
+      // Each new item's head is its first event; the waiting item's head did not move.
+      const { rows } = await session.query(
+        `SELECT p.key, p.head_seq = (SELECT min(e.seq) FROM inbound_events e WHERE e.partition_key = p.key) AS first, p.head_seq, p.ready_at IS NOT NULL AS ready
+           FROM event_partitions p WHERE p.key LIKE 'stmtprov:%' ORDER BY p.key`);
+      expect(rows).toHaveLength(41);
+      expect(rows.every((r) => r.first && r.ready)).toBe(true);
+      expect(rows.find((r) => r.key === 'stmtprov:old')!.head_seq).toBe(oldHead);
+      await waitFor(async () => notes.length === 2);
+    } finally {
+      await Promise.all([session.end(), listener.end()]);
+      await ctx.db.query(`DELETE FROM inbound_events WHERE provider = 'stmtprov'`);
+      await ctx.db.query(`DELETE FROM event_partitions WHERE key LIKE 'stmtprov:%'`);
     }
   });
 });
