@@ -31,7 +31,7 @@ describe('ops endpoints', () => {
 
   it('its HTTP server creates each request and response with the Express app\'s prototypes (Express re-parents nothing per request)', async () => {
     const server = ctx.app.getHttpServer() as Server;
-    const express = ctx.app.getHttpAdapter().getInstance<Express>();
+    const express = ctx.app.getHttpAdapter().getInstance() as Express;
     const seen: Array<[object, object]> = [];
     const record = (req: IncomingMessage, res: ServerResponse) => seen.push([Object.getPrototypeOf(req) as object, Object.getPrototypeOf(res) as object]);
     server.prependListener('request', record);
