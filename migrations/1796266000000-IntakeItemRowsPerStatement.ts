@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
+import { QueueIndexProbes1796175000000 } from "./1796175000000-QueueIndexProbes";
 
 /**
  * Intake writes less per event. (1) The item's head is set once per INSERT statement instead of once per row:
@@ -52,30 +53,14 @@ CREATE TRIGGER isq_after_insert AFTER INSERT ON inbound_events REFERENCING NEW T
   FOR EACH STATEMENT EXECUTE FUNCTION isq_after_insert();
 `;
 
-/** As QueueIndexProbes wrote it. */
-const AFTER_INSERT_PER_ROW = `
-CREATE OR REPLACE FUNCTION public.isq_after_insert()
- RETURNS trigger
- LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_generic_plan'
- SET enable_seqscan TO 'off'
- SET enable_bitmapscan TO 'off'
-AS $function$
-BEGIN
-  IF NEW.status NOT IN ('pending', 'failed', 'processing', 'held') THEN RETURN NULL; END IF;
-  UPDATE event_partitions
-     SET head_seq = NEW.seq,
-         priority = NEW.priority,
-         ready_at = CASE NEW.status WHEN 'held' THEN NULL WHEN 'processing' THEN COALESCE(NEW.locked_until, now())
-                                    ELSE COALESCE(NEW.next_attempt_at, now()) END
-   WHERE key = NEW.partition_key AND head_seq IS NULL;
-  IF FOUND THEN PERFORM pg_notify('inbound_events', ''); END IF;
-  RETURN NULL;
-END
-$function$;
-DROP TRIGGER isq_after_insert ON inbound_events;
-CREATE TRIGGER isq_after_insert AFTER INSERT ON inbound_events FOR EACH ROW EXECUTE FUNCTION isq_after_insert();
-`;
+/** isq_after_insert as QueueIndexProbes wrote it: that migration's own statement, read instead of copied. */
+async function perRowAfterInsert(): Promise<string> {
+  const sql: string[] = [];
+  await new QueueIndexProbes1796175000000().up({ query: async (text: string) => { sql.push(text); } } as unknown as QueryRunner);
+  const found = sql.filter((text) => text.includes('FUNCTION public.isq_after_insert()'));
+  if (found.length !== 1) throw new Error(`IntakeItemRowsPerStatement: expected one isq_after_insert in QueueIndexProbes, got ${found.length}`);
+  return found[0];
+}
 
 /** The live definition of isq_before_insert with `from` replaced by `to` (found exactly once, else the migration stops). */
 async function editedBeforeInsert(queryRunner: QueryRunner, from: string, to: string): Promise<string> {
@@ -94,7 +79,9 @@ export class IntakeItemRowsPerStatement1796266000000 implements MigrationInterfa
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(AFTER_INSERT_PER_ROW);
+        await queryRunner.query(await perRowAfterInsert());
+        await queryRunner.query(`DROP TRIGGER isq_after_insert ON inbound_events;
+          CREATE TRIGGER isq_after_insert AFTER INSERT ON inbound_events FOR EACH ROW EXECUTE FUNCTION isq_after_insert();`);
         await queryRunner.query(await editedBeforeInsert(queryRunner, BEFORE_INSERT_EDIT[1], BEFORE_INSERT_EDIT[0]));
     }
 }
