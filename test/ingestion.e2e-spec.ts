@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { EventsService } from '../src/ingestion/events.service';
 import { QueueGaugesService } from '../src/ingestion/queue-gauges.service';
+import { PRIORITY } from '../src/ingestion/provider-handler';
 import { startTestApp, TestContext } from './support/test-app';
 import { envelope, install, intake, ScriptedHandler, statusOf } from './support/test-handler';
 import { waitFor } from './support/wait-for';
@@ -69,6 +70,33 @@ describe('ingestion pipeline', () => {
     expect((await ctx.db.query(`SELECT partition_key FROM inbound_events WHERE id = $1`, [long.eventId]))[0].partition_key).toMatch(/^sha256:[0-9a-f]{64}$/);
     open();
     await waitFor(async () => (await statusOf(ctx, same[0].eventId)).status === 'done');
+  });
+
+  it('a shared INSERT keeps each item\'s events in arrival order and stores every field as sent', async () => {
+    const part = `p-${randomUUID()}`;
+    let open!: () => void;
+    handler.gates.set(2170, new Promise<void>((r) => { open = r; }));
+    await intake(ctx).accept(envelope(P, 2170, part));
+    await waitFor(async () => handler.calls.some((c) => c.n === 2170));
+    // 20 events of one item interleaved with 20 of others, all in flight at once: they share INSERTs.
+    const sent = Array.from({ length: 40 }, (_, i) => envelope(P, 2171 + i, i % 2 === 0 ? part : `p-other-${i}-${part}`, {
+      idempotencyKey: i % 3 === 0 ? `idem-${i}-${part}` : undefined, priority: i % 4 === 1 ? PRIORITY.critical : PRIORITY.normal, headers: { 'x-n': String(i) }, requestId: `req-${i}`,
+      payloadExtra: { text: `quote " backslash \\ brace { ${i}` },
+    }));
+    const answers = await Promise.all(sent.map((e) => intake(ctx).accept(e)));
+    expect(answers.every((a) => a.status === 'accepted')).toBe(true);
+    const rows = await ctx.db.query(
+      `SELECT id, partition_key, idempotency_key, priority, payload, headers, request_id FROM inbound_events WHERE id = ANY($1::uuid[]) ORDER BY seq`,
+      [answers.map((a) => a.eventId)]);
+    expect(rows.filter((r: { partition_key: string }) => r.partition_key === part).map((r: { payload: { n: number } }) => r.payload.n))
+      .toEqual(Array.from({ length: 20 }, (_, k) => 2171 + 2 * k));
+    for (const [i, e] of sent.entries()) {
+      const row = rows.find((r: { id: string }) => r.id === answers[i].eventId);
+      expect(row).toMatchObject({ partition_key: e.partitionKey, idempotency_key: e.idempotencyKey ?? null, priority: e.priority,
+        payload: e.payload, headers: e.headers, request_id: e.requestId });
+    }
+    open();
+    await waitFor(async () => (await statusOf(ctx, answers[38].eventId)).status === 'done');
   });
 
   it('retries a failing event with backoff, then succeeds', async () => {

@@ -23,6 +23,19 @@ export interface IntakeResult {
  * event its seq under that lock, so two webhooks of one item commit in seq order whichever INSERT started
  * first; it also coalesces an identical body into the item's last event while that one is pending.
  */
+const INSERT_EVENTS = `
+  INSERT INTO inbound_events (id, provider, connection_id, event_type, status, idempotency_key, coalesce_key,
+                              partition_key, priority, payload, headers, next_attempt_at, request_id)
+  SELECT u.id, u.provider, u.connection_id, u.event_type, 'pending', u.idempotency_key, u.coalesce_key,
+         u.partition_key, u.priority, u.payload::jsonb, u.headers::jsonb, now(), u.request_id
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::smallint[],
+                $9::text[], $10::text[], $11::text[])
+         WITH ORDINALITY AS u(id, provider, connection_id, event_type, idempotency_key, coalesce_key, partition_key,
+                              priority, payload, headers, request_id, ord)
+   ORDER BY u.ord
+  ON CONFLICT DO NOTHING
+  RETURNING id`;
+
 @Injectable()
 export class EventIntakeRepository {
   private readonly pool: Pool;
@@ -63,25 +76,19 @@ export class EventIntakeRepository {
   /** The id of each row inserted, null where it was not (an idempotency key seen, or coalesced). */
   private async insertRows(es: IntakeEnvelope[]): Promise<Array<string | null>> {
     const ids = es.map(() => uuidv7());
-    // Item rows are locked in the order of the VALUES list: sorted by key (stable, so one item's events keep
+    // Item rows are locked in the order of the rows: sorted by key (stable, so one item's events keep
     // their arrival order), two batches cannot wait for each other's locks.
     const order = es.map((e, i) => ({ i, key: boundedKey(e.partitionKey) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
-    const params: unknown[] = [];
-    const tuples = order.map(({ i, key }) => {
+    const cols = Array.from({ length: 11 }, () => [] as unknown[]);
+    for (const { i, key } of order) {
       const e = es[i];
-      const b = params.length;
-      params.push(ids[i], e.provider, e.connectionId, e.eventType.slice(0, 100), e.idempotencyKey ?? null, e.coalesceKey ?? null,
-        key, e.priority, JSON.stringify(e.payload), JSON.stringify(e.headers ?? {}), e.requestId ?? null);
-      return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $${b + 4}, 'pending', $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}::smallint, $${b + 9}::jsonb, $${b + 10}::jsonb, now(), $${b + 11})`;
-    });
-    const { rows } = await this.pool.query<{ id: string }>(
-      `INSERT INTO inbound_events (id, provider, connection_id, event_type, status, idempotency_key, coalesce_key,
-                                   partition_key, priority, payload, headers, next_attempt_at, request_id)
-       VALUES ${tuples.join(', ')}
-       ON CONFLICT DO NOTHING
-       RETURNING id`,
-      params,
-    );
+      const row = [ids[i], e.provider, e.connectionId, e.eventType.slice(0, 100), e.idempotencyKey ?? null, e.coalesceKey ?? null,
+        key, e.priority, JSON.stringify(e.payload), JSON.stringify(e.headers ?? {}), e.requestId ?? null];
+      for (let c = 0; c < 11; c++) cols[c].push(row[c]);
+    }
+    // One named statement of arrays, whatever the batch size: parsed and planned once per session (a VALUES
+    // list of each size was planned on every call). WITH ORDINALITY keeps the sorted order for the triggers.
+    const { rows } = await this.pool.query<{ id: string }>({ name: 'intake_insert', text: INSERT_EVENTS, values: cols });
     const inserted = new Set(rows.map((r) => r.id));
     return ids.map((id) => (inserted.has(id) ? id : null));
   }
