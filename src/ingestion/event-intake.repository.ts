@@ -18,13 +18,7 @@ export interface IntakeResult {
   existing?: StoredEventRow;
 }
 
-/**
- * Stores events. Each row's BEFORE trigger (isq_before_insert) locks its item's row first and gives the
- * event its seq under that lock, so two webhooks of one item commit in seq order whichever INSERT started
- * first; it also coalesces an identical body into the item's last event while that one is pending.
- */
-const INSERT_EVENTS = `
-  INSERT INTO inbound_events (id, provider, connection_id, event_type, status, idempotency_key, coalesce_key,
+const INSERT_EVENTS = `INSERT INTO inbound_events (id, provider, connection_id, event_type, status, idempotency_key, coalesce_key,
                               partition_key, priority, payload, headers, next_attempt_at, request_id)
   SELECT u.id, u.provider, u.connection_id, u.event_type, 'pending', u.idempotency_key, u.coalesce_key,
          u.partition_key, u.priority, u.payload::jsonb, u.headers::jsonb, now(), u.request_id
@@ -36,6 +30,11 @@ const INSERT_EVENTS = `
   ON CONFLICT DO NOTHING
   RETURNING id`;
 
+/**
+ * Stores events. Each row's BEFORE trigger (isq_before_insert) locks its item's row first and gives the
+ * event its seq under that lock, so two webhooks of one item commit in seq order whichever INSERT started
+ * first; it also coalesces an identical body into the item's last event while that one is pending.
+ */
 @Injectable()
 export class EventIntakeRepository {
   private readonly pool: Pool;
